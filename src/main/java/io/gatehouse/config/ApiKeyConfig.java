@@ -1,0 +1,11 @@
+package io.gatehouse.config;
+
+/** One accepted API key, the client name it stands for and that client's request budget per window. */
+public record ApiKeyConfig(String key, String name, long rateLimit) {
+
+    /** Never prints the key: configs end up in logs and exception messages. */
+    @Override
+    public String toString() {
+        return "ApiKeyConfig[name=" + name + ", rateLimit=" + rateLimit + "]";
+    }
+}
