@@ -1,2 +1,138 @@
 package io.gatehouse;
-public final class Gatehouse { public static void main(String[] a) {} }
+
+import ch.qos.logback.classic.LoggerContext;
+import io.gatehouse.config.ConfigException;
+import io.gatehouse.config.ConfigLoader;
+import io.gatehouse.config.GatewayConfig;
+import io.gatehouse.server.GatehouseServer;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The command line: {@code java -jar gatehouse.jar [--config PATH] [--check] [--help] [--version]}. Loads and
+ * validates the config before binding anything, starts the gateway, and drains it on SIGTERM.
+ */
+public final class Gatehouse {
+
+    static final int EXIT_OK = 0;
+    static final int EXIT_USAGE = 64;
+    static final int EXIT_CONFIG = 2;
+    static final int EXIT_START = 1;
+
+    private Gatehouse() {
+    }
+
+    private static final CountDownLatch STOPPED = new CountDownLatch(1);
+    private static volatile boolean running;
+
+    public static void main(String[] args) throws InterruptedException {
+        int code = run(args, System.out, System.err);
+        if (code != EXIT_OK || !running) {
+            flushLogs();
+            System.exit(code);
+        }
+        // Event-loop threads are daemons: the main thread keeps the process alive until the shutdown hook ran.
+        STOPPED.await();
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        Path configPath = Path.of("gateway.yaml");
+        boolean check = false;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--help", "-h" -> {
+                    out.print(usage());
+                    return EXIT_OK;
+                }
+                case "--version" -> {
+                    out.println("gatehouse " + version());
+                    return EXIT_OK;
+                }
+                case "--check" -> check = true;
+                case "--config", "-c" -> {
+                    if (i + 1 >= args.length) {
+                        err.println("gatehouse: --config needs a path");
+                        return EXIT_USAGE;
+                    }
+                    configPath = Path.of(args[++i]);
+                }
+                default -> {
+                    if (args[i].startsWith("--config=")) {
+                        configPath = Path.of(args[i].substring("--config=".length()));
+                    } else {
+                        err.println("gatehouse: unknown option '" + args[i] + "'");
+                        err.print(usage());
+                        return EXIT_USAGE;
+                    }
+                }
+            }
+        }
+
+        GatewayConfig config;
+        try {
+            config = ConfigLoader.load(configPath);
+        } catch (ConfigException e) {
+            for (String problem : e.problems()) {
+                err.println(problem);
+            }
+            return EXIT_CONFIG;
+        }
+        if (check) {
+            out.println(configPath + ": OK (" + config.routes().size() + " routes, " + config.auth().keys().size()
+                    + " API keys)");
+            return EXIT_OK;
+        }
+
+        GatehouseServer server;
+        try {
+            server = GatehouseServer.start(config);
+        } catch (Exception e) {
+            err.println("gatehouse: cannot start on " + config.server().host() + ":" + config.server().port()
+                    + ": " + e.getMessage());
+            return EXIT_START;
+        }
+        running = true;
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.shutdown(config.server().shutdownTimeout());
+            flushLogs();
+            STOPPED.countDown();
+        }, "gatehouse-shutdown"));
+        return EXIT_OK;
+    }
+
+    static String usage() {
+        return """
+                Usage: java -jar gatehouse.jar [--config PATH] [--check] [--help] [--version]
+
+                  --config PATH  the configuration file (default: ./gateway.yaml)
+                  --check        validate the configuration and exit: 0 when valid, 2 with the errors
+                  --help         print this help
+                  --version      print the version
+                """;
+    }
+
+    static String version() {
+        try (InputStream in = Gatehouse.class.getResourceAsStream("/gatehouse-version.properties")) {
+            Properties properties = new Properties();
+            if (in != null) {
+                properties.load(in);
+            }
+            return properties.getProperty("version", "unknown");
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    /** Stops logging, which drains the asynchronous access-log queue to its appender. */
+    private static void flushLogs() {
+        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
+            context.stop();
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package io.gatehouse.config;
+
+import java.io.IOException;
+import java.nio.charset.MalformedInputException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Loads {@code gateway.yaml} into a {@link GatewayConfig}, or fails with every problem in the file, each as
+ * {@code gateway.yaml:LINE:COL: message (at /json/pointer)}. Blocking file I/O: call it off the event loops.
+ */
+public final class ConfigLoader {
+
+    private ConfigLoader() {
+    }
+
+    /** Reads and validates {@code file}; messages start with {@code file.toString()}. */
+    public static GatewayConfig load(Path file) throws ConfigException {
+        String yaml;
+        try {
+            yaml = Files.readString(file);
+        } catch (NoSuchFileException e) {
+            throw cannotRead(file, "no such file");
+        } catch (AccessDeniedException e) {
+            throw cannotRead(file, "permission denied");
+        } catch (MalformedInputException e) {
+            throw cannotRead(file, "not valid UTF-8");
+        } catch (IOException e) {
+            throw cannotRead(file, e.getMessage() == null ? "I/O error" : e.getMessage());
+        }
+        return parse(yaml, file.toString());
+    }
+
+    /** Validates YAML text; {@code sourceName} starts every message, as the file name does for {@link #load}. */
+    public static GatewayConfig parse(String yaml, String sourceName) throws ConfigException {
+        Objects.requireNonNull(yaml, "yaml");
+        Objects.requireNonNull(sourceName, "sourceName");
+        Problems problems = new Problems(sourceName);
+        YamlNode root = YamlNode.read(yaml, problems);
+        GatewayConfig config = root == null ? null : ConfigReader.read(root, problems);
+        if (!problems.isEmpty()) {
+            throw problems.toException();
+        }
+        return config;
+    }
+
+    private static ConfigException cannotRead(Path file, String reason) {
+        return new ConfigException(List.of(file + ": cannot read: " + reason));
+    }
+}

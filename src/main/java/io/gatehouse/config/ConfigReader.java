@@ -1,0 +1,686 @@
+package io.gatehouse.config;
+
+import java.math.BigInteger;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BiConsumer;
+
+/**
+ * Turns the {@link YamlNode} tree into {@link GatewayConfig}: types, defaults, ranges, URL and path rules and
+ * duplicates. It keeps going after a problem (using the default in place of a bad value) so that one run reports
+ * everything; the records are only built when nothing was found.
+ */
+final class ConfigReader {
+
+    private static final Duration MAX_IDLE_TIMEOUT = Duration.ofHours(24);
+    private static final Duration MAX_SHUTDOWN_TIMEOUT = Duration.ofHours(1);
+    private static final Duration MAX_WINDOW = Duration.ofHours(24);
+    private static final Duration MAX_CORS_MAX_AGE = Duration.ofHours(24);
+    private static final Duration MAX_CONNECT_TIMEOUT = Duration.ofMinutes(10);
+    private static final Duration MAX_POOL_IDLE_TIMEOUT = Duration.ofHours(24);
+    private static final Duration MAX_ROUTE_TIMEOUT = Duration.ofHours(1);
+    private static final Duration ONE_MS = Duration.ofMillis(1);
+    private static final long MAX_RATE_LIMIT = 1_000_000_000L;
+    private static final String HEALTH_PATH = "/health";
+
+    /** The keys of an {@code auth.keys} entry: the only mapping keys there that messages may name. */
+    private static final List<String> API_KEY_FIELDS = List.of("key", "name", "rate_limit");
+
+    private final Problems problems;
+
+    private ConfigReader(Problems problems) {
+        this.problems = problems;
+    }
+
+    /** Reads the whole document; returns null when {@code problems} is not empty afterwards. */
+    static GatewayConfig read(YamlNode root, Problems problems) {
+        return new ConfigReader(problems).gateway(root);
+    }
+
+    /** True for pointers whose values could be an API key (anything under {@code /auth} but the header name). */
+    static boolean mayHoldSecrets(String pointer) {
+        return (pointer.equals("/auth") || pointer.startsWith("/auth/")) && !pointer.equals("/auth/header");
+    }
+
+    /**
+     * The key as it may appear in a message, or null when it must not be shown: a mapping key under
+     * {@code /auth} that is neither a known key nor a near miss of one could be a misplaced API key.
+     */
+    static String keyForMessage(String parentPointer, String key, Collection<String> known) {
+        if (!mayHoldSecrets(parentPointer + "/" + YamlNode.escape(key))) {
+            return key;
+        }
+        List<String> safe = new ArrayList<>(known);
+        safe.addAll(API_KEY_FIELDS);
+        safe.addAll(List.of("header", "keys"));
+        for (String candidate : safe) {
+            if (candidate.equals(key) || isNearMiss(candidate, key)) {
+                return key;
+            }
+        }
+        return null;
+    }
+
+    private GatewayConfig gateway(YamlNode root) {
+        if (root.kind() != YamlNode.Kind.MAPPING) {
+            problems.at(root, "the top level must be a mapping with the sections server, auth, rate_limit, cors,"
+                    + " backend and routes, got " + root.describe());
+            return null;
+        }
+        Section top = new Section(root, "");
+        ServerConfig server = server(top.section("server"));
+        AuthConfig auth = auth(top.section("auth"));
+        RateLimitConfig rateLimit = rateLimit(top.section("rate_limit"));
+        CorsConfig cors = cors(top.section("cors"));
+        BackendConfig backend = backend(top.section("backend"));
+        List<RouteConfig> routes = routes(top.required("routes"));
+        top.rejectUnknownKeys();
+        if (!problems.isEmpty()) {
+            return null;
+        }
+        return new GatewayConfig(server, auth, rateLimit, cors, backend, routes);
+    }
+
+    private ServerConfig server(Section s) {
+        YamlNode hostNode = s.optional("host");
+        String host = string(hostNode, "host", ServerConfig.DEFAULT_HOST);
+        if (hostNode != null && host.equals(hostNode.text()) && (host.isEmpty() || hasSpaceOrControl(host))) {
+            problems.at(hostNode, "host must be an address or host name without spaces, like 0.0.0.0 or localhost");
+        }
+        int port = (int) integer(s.optional("port"), "port", 0, 65535, ServerConfig.DEFAULT_PORT);
+        int ioThreads = (int) integer(s.optional("io_threads"), "io_threads", 0, 256, ServerConfig.DEFAULT_IO_THREADS);
+        Duration idle = duration(s.optional("idle_timeout"), "idle_timeout", ONE_MS, MAX_IDLE_TIMEOUT,
+                ServerConfig.DEFAULT_IDLE_TIMEOUT);
+        Duration shutdown = duration(s.optional("shutdown_timeout"), "shutdown_timeout", Duration.ZERO,
+                MAX_SHUTDOWN_TIMEOUT, ServerConfig.DEFAULT_SHUTDOWN_TIMEOUT);
+        s.rejectUnknownKeys();
+        return new ServerConfig(host, port, ioThreads, idle, shutdown);
+    }
+
+    private AuthConfig auth(Section s) {
+        YamlNode headerNode = s.optional("header");
+        String header = string(headerNode, "header", AuthConfig.DEFAULT_HEADER);
+        if (headerNode != null && header.equals(headerNode.text()) && !isToken(header)) {
+            problems.at(headerNode, "header must be a valid HTTP header name (letters, digits and !#$%&'*+-.^_`|~),"
+                    + " got '" + header + "'");
+        }
+        List<ApiKeyConfig> keys = new ArrayList<>();
+        YamlNode keysNode = s.optional("keys");
+        if (keysNode != null && keysNode.kind() != YamlNode.Kind.LIST) {
+            typeError(keysNode, "keys", "a list of entries with key, name and rate_limit");
+        } else if (keysNode != null) {
+            Map<String, YamlNode> seenKeys = new HashMap<>();
+            Map<String, YamlNode> seenNames = new HashMap<>();
+            for (YamlNode item : keysNode.items()) {
+                ApiKeyConfig key = apiKey(item, seenKeys, seenNames);
+                if (key != null) {
+                    keys.add(key);
+                }
+            }
+        }
+        s.rejectUnknownKeys();
+        return new AuthConfig(header, keys);
+    }
+
+    private ApiKeyConfig apiKey(YamlNode item, Map<String, YamlNode> seenKeys, Map<String, YamlNode> seenNames) {
+        if (item.kind() != YamlNode.Kind.MAPPING) {
+            typeError(item, "each entry of keys", "a mapping with key, name and rate_limit");
+            return null;
+        }
+        Section s = new Section(item, item.pointer());
+        YamlNode keyNode = s.required("key");
+        String key = string(keyNode, "key", null);
+        if (key != null) {
+            if (key.isEmpty()) {
+                problems.at(keyNode, "key must not be empty");
+                key = null;
+            } else if (!key.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+                problems.at(keyNode, "key may only contain printable ASCII characters, without spaces");
+                key = null;
+            } else {
+                YamlNode first = seenKeys.putIfAbsent(key, keyNode);
+                if (first != null) {
+                    problems.at(keyNode, "duplicate API key, the same as " + first.pointer());
+                }
+            }
+        }
+        YamlNode nameNode = s.required("name");
+        String name = string(nameNode, "name", null);
+        if (name != null) {
+            if (name.isEmpty()) {
+                problems.at(nameNode, "name must not be empty");
+                name = null;
+            } else if (!name.chars().allMatch(ConfigReader::isNameChar)) {
+                problems.at(nameNode, "name may only contain letters, digits and - _ . : @");
+                name = null;
+            } else {
+                YamlNode first = seenNames.putIfAbsent(name, nameNode);
+                if (first != null) {
+                    problems.at(nameNode, "duplicate client name '" + name + "', already used by " + first.pointer());
+                }
+            }
+        }
+        YamlNode limitNode = s.required("rate_limit");
+        long limit = limitNode == null ? 0 : integer(limitNode, "rate_limit", 1, MAX_RATE_LIMIT, 0);
+        s.rejectUnknownKeys();
+        return key == null || name == null || limit < 1 ? null : new ApiKeyConfig(key, name, limit);
+    }
+
+    private RateLimitConfig rateLimit(Section s) {
+        Duration window = duration(s.optional("window"), "window", ONE_MS, MAX_WINDOW,
+                RateLimitConfig.DEFAULT_WINDOW);
+        s.rejectUnknownKeys();
+        return new RateLimitConfig(window);
+    }
+
+    private CorsConfig cors(Section s) {
+        YamlNode originsNode = s.optional("allow_origins");
+        List<String> origins = strings(originsNode, "allow_origins", CorsConfig.DEFAULT_ALLOW_ORIGINS,
+                this::checkOrigin);
+        origins = origins.stream().map(o -> o.toLowerCase(Locale.ROOT)).toList();
+        List<String> methods = strings(s.optional("allow_methods"), "allow_methods",
+                CorsConfig.DEFAULT_ALLOW_METHODS, tokenCheck("allow_methods", "an HTTP method"));
+        List<String> headers = strings(s.optional("allow_headers"), "allow_headers",
+                CorsConfig.DEFAULT_ALLOW_HEADERS, tokenCheck("allow_headers", "a header name"));
+        List<String> expose = strings(s.optional("expose_headers"), "expose_headers",
+                CorsConfig.DEFAULT_EXPOSE_HEADERS, tokenCheck("expose_headers", "a header name"));
+        YamlNode credentialsNode = s.optional("allow_credentials");
+        boolean credentials = bool(credentialsNode, "allow_credentials", false);
+        if (credentials && origins.contains("*")) {
+            problems.at(credentialsNode, "allow_credentials: true cannot be combined with allow_origins '*';"
+                    + " list the allowed origins instead");
+        }
+        Duration maxAge = duration(s.optional("max_age"), "max_age", Duration.ZERO, MAX_CORS_MAX_AGE,
+                CorsConfig.DEFAULT_MAX_AGE);
+        s.rejectUnknownKeys();
+        return new CorsConfig(origins, methods, headers, expose, credentials, maxAge);
+    }
+
+    private void checkOrigin(YamlNode node, String origin) {
+        if (origin.equals("*")) {
+            return;
+        }
+        String expected = "allow_origins entries must be \"*\" or an origin like https://app.example.com"
+                + " (scheme://host[:port], no path), got '" + origin + "'";
+        URI uri;
+        try {
+            uri = new URI(origin);
+        } catch (URISyntaxException e) {
+            problems.at(node, expected);
+            return;
+        }
+        if (uri.getScheme() == null || uri.getHost() == null || uri.getRawUserInfo() != null
+                || uri.getPort() == 0 || uri.getPort() > 65535
+                || !uri.getRawPath().isEmpty() || uri.getRawQuery() != null || uri.getRawFragment() != null) {
+            problems.at(node, expected);
+        }
+    }
+
+    private BackendConfig backend(Section s) {
+        Duration connect = duration(s.optional("connect_timeout"), "connect_timeout", ONE_MS, MAX_CONNECT_TIMEOUT,
+                BackendConfig.DEFAULT_CONNECT_TIMEOUT);
+        int maxIdle = (int) integer(s.optional("pool_max_idle"), "pool_max_idle", 0, 10_000,
+                BackendConfig.DEFAULT_POOL_MAX_IDLE);
+        Duration idle = duration(s.optional("pool_idle_timeout"), "pool_idle_timeout", ONE_MS, MAX_POOL_IDLE_TIMEOUT,
+                BackendConfig.DEFAULT_POOL_IDLE_TIMEOUT);
+        s.rejectUnknownKeys();
+        return new BackendConfig(connect, maxIdle, idle);
+    }
+
+    private List<RouteConfig> routes(YamlNode node) {
+        if (node == null) {
+            return List.of();
+        }
+        if (node.kind() != YamlNode.Kind.LIST) {
+            typeError(node, "routes", "a list of routes, each with a prefix and an upstream");
+            return List.of();
+        }
+        if (node.items().isEmpty()) {
+            problems.at(node, "routes must contain at least one route");
+            return List.of();
+        }
+        List<RouteConfig> routes = new ArrayList<>();
+        Map<String, YamlNode> seenPrefixes = new HashMap<>();
+        for (YamlNode item : node.items()) {
+            RouteConfig route = route(item, seenPrefixes);
+            if (route != null) {
+                routes.add(route);
+            }
+        }
+        return routes;
+    }
+
+    private RouteConfig route(YamlNode item, Map<String, YamlNode> seenPrefixes) {
+        if (item.kind() != YamlNode.Kind.MAPPING) {
+            typeError(item, "each route", "a mapping with a prefix and an upstream");
+            return null;
+        }
+        Section s = new Section(item, item.pointer());
+        YamlNode prefixNode = s.required("prefix");
+        String prefix = string(prefixNode, "prefix", null);
+        if (prefix != null) {
+            String problem = prefixProblem(prefix);
+            if (problem != null) {
+                problems.at(prefixNode, problem);
+                prefix = null;
+            } else {
+                YamlNode first = seenPrefixes.putIfAbsent(prefix, prefixNode);
+                if (first != null) {
+                    problems.at(prefixNode, "duplicate prefix '" + prefix + "', already used by "
+                            + parentOf(first.pointer()));
+                }
+            }
+        }
+        List<URI> upstream = upstream(s.required("upstream"));
+        boolean stripPrefix = bool(s.optional("strip_prefix"), "strip_prefix", false);
+        boolean preserveHost = bool(s.optional("preserve_host"), "preserve_host", false);
+        AuthMode auth = authMode(s.optional("auth"));
+        Duration timeout = duration(s.optional("timeout"), "timeout", ONE_MS, MAX_ROUTE_TIMEOUT,
+                RouteConfig.DEFAULT_TIMEOUT);
+        s.rejectUnknownKeys();
+        if (prefix == null || upstream.isEmpty()) {
+            return null;
+        }
+        return new RouteConfig(prefix, upstream, stripPrefix, preserveHost, auth, timeout);
+    }
+
+    /** The rules that make prefix matching on segment boundaries unambiguous; null when the prefix is fine. */
+    static String prefixProblem(String prefix) {
+        if (!prefix.startsWith("/")) {
+            return "prefix must start with '/', got '" + prefix + "'";
+        }
+        for (int i = 0; i < prefix.length(); i++) {
+            char c = prefix.charAt(i);
+            if (!isPathChar(c)) {
+                return "prefix must not contain " + describeChar(c) + ", got '" + printable(prefix) + "'";
+            }
+        }
+        if (prefix.length() > 1 && prefix.endsWith("/")) {
+            return "prefix must not end with '/' (write '" + prefix.replaceAll("/+$", "") + "')";
+        }
+        if (prefix.contains("//")) {
+            return "prefix must not contain '//', got '" + prefix + "'";
+        }
+        for (String segment : prefix.substring(1).split("/")) {
+            if (segment.equals(".") || segment.equals("..")) {
+                return "prefix must not contain '.' or '..' segments, got '" + prefix + "'";
+            }
+        }
+        if (prefix.equals(HEALTH_PATH) || prefix.startsWith(HEALTH_PATH + "/")) {
+            return "prefix '" + prefix + "' is reserved: the gateway answers GET /health itself";
+        }
+        return null;
+    }
+
+    private List<URI> upstream(YamlNode node) {
+        if (node == null) {
+            return List.of();
+        }
+        List<YamlNode> items;
+        if (node.kind() != YamlNode.Kind.LIST && node.kind() != YamlNode.Kind.STRING) {
+            typeError(node, "upstream", "a URL or a list of URLs");
+            return List.of();
+        } else if (node.kind() == YamlNode.Kind.LIST) {
+            items = node.items();
+            if (items.isEmpty()) {
+                problems.at(node, "upstream must list at least one URL");
+            }
+        } else {
+            items = List.of(node);
+        }
+        List<URI> targets = new ArrayList<>();
+        boolean ok = true;
+        for (YamlNode item : items) {
+            String text = string(item, "upstream", null);
+            URI uri = text == null ? null : upstreamUri(item, text);
+            if (uri == null) {
+                ok = false;
+            } else {
+                targets.add(uri);
+            }
+        }
+        return ok ? targets : List.of();
+    }
+
+    /** An http URL with a host, optional port and optional base path; normalised to have no trailing '/'. */
+    private URI upstreamUri(YamlNode node, String text) {
+        URI uri;
+        try {
+            uri = new URI(text);
+        } catch (URISyntaxException e) {
+            problems.at(node, "upstream '" + printable(text) + "' is not a valid URL: " + e.getReason());
+            return null;
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (scheme.equals("https")) {
+            problems.at(node, "https upstreams are not supported yet");
+            return null;
+        }
+        if (!scheme.equals("http") || uri.isOpaque()) {
+            problems.at(node, "upstream must be an http:// URL like http://localhost:4001, got '" + text + "'");
+            return null;
+        }
+        if (uri.getHost() == null) {
+            problems.at(node, "upstream '" + text + "' has no valid host name");
+            return null;
+        }
+        if (uri.getRawUserInfo() != null) {
+            problems.at(node, "upstream must not contain user info ('user@')");
+            return null;
+        }
+        if (uri.getPort() == 0 || uri.getPort() > 65535) {
+            problems.at(node, "upstream port must be between 1 and 65535, got " + uri.getPort());
+            return null;
+        }
+        if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
+            problems.at(node, "upstream must not have a query ('?') or fragment ('#'), got '" + text + "'");
+            return null;
+        }
+        String basePath = uri.getRawPath().replaceAll("/+$", "");
+        return URI.create("http://" + uri.getRawAuthority() + basePath);
+    }
+
+    private AuthMode authMode(YamlNode node) {
+        String text = string(node, "auth", "api_key");
+        switch (text) {
+            case "api_key":
+                return AuthMode.API_KEY;
+            case "none":
+                return AuthMode.NONE;
+            default:
+                problems.at(node, "auth must be api_key or none, got '" + text + "'");
+                return AuthMode.API_KEY;
+        }
+    }
+
+    // Typed values. Each reports its own problem and falls back to the given value, so reading goes on.
+
+    private String string(YamlNode node, String label, String fallback) {
+        if (node == null) {
+            return fallback;
+        }
+        if (node.kind() != YamlNode.Kind.STRING) {
+            typeError(node, label, "a string");
+            return fallback;
+        }
+        return node.text();
+    }
+
+    private long integer(YamlNode node, String label, long min, long max, long fallback) {
+        if (node == null) {
+            return fallback;
+        }
+        if (node.kind() != YamlNode.Kind.INTEGER) {
+            typeError(node, label, "a whole number");
+            return fallback;
+        }
+        BigInteger value;
+        try {
+            value = new BigInteger(node.text());
+        } catch (NumberFormatException e) {
+            typeError(node, label, "a whole number in decimal");
+            return fallback;
+        }
+        if (value.compareTo(BigInteger.valueOf(min)) < 0 || value.compareTo(BigInteger.valueOf(max)) > 0) {
+            problems.at(node, label + " must be between " + min + " and " + max + ", got " + shorten(node.text()));
+            return fallback;
+        }
+        return value.longValue();
+    }
+
+    private boolean bool(YamlNode node, String label, boolean fallback) {
+        if (node == null) {
+            return fallback;
+        }
+        if (node.kind() != YamlNode.Kind.BOOLEAN) {
+            typeError(node, label, "true or false");
+            return fallback;
+        }
+        return Boolean.parseBoolean(node.text().toLowerCase(Locale.ROOT));
+    }
+
+    private Duration duration(YamlNode node, String label, Duration min, Duration max, Duration fallback) {
+        if (node == null) {
+            return fallback;
+        }
+        if (node.kind() == YamlNode.Kind.MAPPING || node.kind() == YamlNode.Kind.LIST
+                || node.kind() == YamlNode.Kind.BOOLEAN) {
+            typeError(node, label, "a duration like 10s");
+            return fallback;
+        }
+        if (node.kind() == YamlNode.Kind.INVALID) {
+            return fallback;
+        }
+        Duration value;
+        try {
+            value = Durations.parse(node.text());
+        } catch (IllegalArgumentException e) {
+            problems.at(node, label + ": " + e.getMessage());
+            return fallback;
+        }
+        if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+            problems.at(node, label + " must be between " + Durations.format(min) + " and " + Durations.format(max)
+                    + ", got " + node.text());
+            return fallback;
+        }
+        return value;
+    }
+
+    /** A list of strings; a single string counts as a list of one. */
+    private List<String> strings(YamlNode node, String label, List<String> fallback,
+            BiConsumer<YamlNode, String> check) {
+        if (node == null) {
+            return fallback;
+        }
+        List<YamlNode> items = node.kind() == YamlNode.Kind.LIST ? node.items() : List.of(node);
+        List<String> values = new ArrayList<>();
+        for (YamlNode item : items) {
+            String value = string(item, label + " entries", null);
+            if (value != null) {
+                check.accept(item, value);
+                values.add(value);
+            }
+        }
+        return values;
+    }
+
+    private BiConsumer<YamlNode, String> tokenCheck(String label, String what) {
+        return (node, value) -> {
+            if (!isToken(value)) {
+                problems.at(node, label + " entries must each be " + what + " (letters, digits and"
+                        + " !#$%&'*+-.^_`|~), got '" + printable(value) + "'");
+            }
+        };
+    }
+
+    private void typeError(YamlNode node, String label, String expected) {
+        if (node.kind() != YamlNode.Kind.INVALID) {
+            problems.at(node, label + " must be " + expected + ", got " + node.describe());
+        }
+    }
+
+    /** The mapping keys of one section: hands out values, and reports keys that were never asked for. */
+    private final class Section {
+
+        private final YamlNode node;
+        private final String pointer;
+        private final Set<String> known = new LinkedHashSet<>();
+
+        /** {@code node} is a mapping, or null for a section that is absent and takes every default. */
+        Section(YamlNode node, String pointer) {
+            this.node = node;
+            this.pointer = pointer;
+        }
+
+        /** A child mapping; absent, empty ({@code server:}) or of the wrong type, it takes every default. */
+        Section section(String key) {
+            YamlNode child = optional(key);
+            if (child == null) {
+                return new Section(null, pointer + "/" + key);
+            }
+            if (child.kind() != YamlNode.Kind.MAPPING) {
+                typeError(child, key, "a mapping");
+                return new Section(null, child.pointer());
+            }
+            return new Section(child, child.pointer());
+        }
+
+        /** The value of an optional key; null when absent or empty, so that the default applies. */
+        YamlNode optional(String key) {
+            known.add(key);
+            YamlNode child = node == null ? null : node.entries().get(key);
+            return child == null || child.kind() == YamlNode.Kind.NULL ? null : child;
+        }
+
+        /** The value of a required key; null, with a problem at this mapping, when absent or empty. */
+        YamlNode required(String key) {
+            known.add(key);
+            YamlNode child = node == null ? null : node.entries().get(key);
+            if (child == null) {
+                if (node != null) {
+                    problems.add(node.line(), node.column(), pointer + "/" + YamlNode.escape(key),
+                            "missing required key '" + key + "'");
+                }
+                return null;
+            }
+            if (child.kind() == YamlNode.Kind.NULL) {
+                problems.at(child, key + " must not be empty");
+                return null;
+            }
+            return child;
+        }
+
+        void rejectUnknownKeys() {
+            if (node == null) {
+                return;
+            }
+            for (Map.Entry<String, YamlNode> entry : node.entries().entrySet()) {
+                String key = entry.getKey();
+                if (known.contains(key)) {
+                    continue;
+                }
+                String shown = keyForMessage(pointer, key, known);
+                String suggestion = closest(key);
+                if (shown == null) {
+                    problems.atKey(entry.getValue(), pointer,
+                            "unknown key (not shown: it could be an API key); allowed keys are " + join(known));
+                } else if (suggestion != null) {
+                    problems.atKey(entry.getValue(), entry.getValue().pointer(),
+                            "unknown key '" + shown + "'; did you mean '" + suggestion + "'?");
+                } else {
+                    problems.atKey(entry.getValue(), entry.getValue().pointer(),
+                            "unknown key '" + shown + "'; allowed keys are " + join(known));
+                }
+            }
+        }
+
+        private String closest(String key) {
+            for (String candidate : known) {
+                if (isNearMiss(candidate, key)) {
+                    return candidate;
+                }
+            }
+            return null;
+        }
+    }
+
+    // Character rules.
+
+    /** RFC 9110 tchar: the characters of a method or header name. */
+    static boolean isToken(String s) {
+        if (s.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!(isAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".indexOf(c) >= 0)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isNameChar(int c) {
+        return isAsciiLetterOrDigit(c) || "-_.:@".indexOf(c) >= 0;
+    }
+
+    /** RFC 3986 pchar and '/', without '%' (prefixes match decoded-as-sent paths) and ';' (path parameters). */
+    private static boolean isPathChar(char c) {
+        return isAsciiLetterOrDigit(c) || "/-._~!$&'()*+,=:@".indexOf(c) >= 0;
+    }
+
+    private static boolean isAsciiLetterOrDigit(int c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    }
+
+    private static boolean hasSpaceOrControl(String s) {
+        return s.chars().anyMatch(c -> c <= 0x20 || c == 0x7f);
+    }
+
+    private static String describeChar(char c) {
+        if (c == ' ') {
+            return "spaces";
+        }
+        if (c < 0x20 || c == 0x7f) {
+            return "control characters";
+        }
+        if (c > 0x7e) {
+            return "non-ASCII characters (percent-encoding is not supported in prefixes)";
+        }
+        return "'" + c + "'";
+    }
+
+    private static String printable(String s) {
+        StringBuilder out = new StringBuilder();
+        s.chars().forEach(c -> out.append(c < 0x20 || c == 0x7f ? "\\u" + String.format("%04x", c) : (char) c));
+        return shorten(out.toString());
+    }
+
+    private static String shorten(String s) {
+        return s.length() <= 60 ? s : s.substring(0, 57) + "...";
+    }
+
+    private static String parentOf(String pointer) {
+        return pointer.substring(0, pointer.lastIndexOf('/'));
+    }
+
+    private static String join(Collection<String> keys) {
+        return String.join(", ", keys);
+    }
+
+    /** A typo of {@code known}: one edit (two for longer keys), '-' for '_' and case ignored. */
+    private static boolean isNearMiss(String known, String key) {
+        int distance = editDistance(known, key.toLowerCase(Locale.ROOT).replace('-', '_'));
+        return distance == 0 || distance == 1 || (distance == 2 && known.length() >= 6);
+    }
+
+    /** Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps. */
+    private static int editDistance(String a, String b) {
+        int[][] d = new int[a.length() + 1][b.length() + 1];
+        for (int i = 0; i <= a.length(); i++) {
+            d[i][0] = i;
+        }
+        for (int j = 0; j <= b.length(); j++) {
+            d[0][j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
+                if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
+                    d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+                }
+            }
+        }
+        return d[a.length()][b.length()];
+    }
+}

@@ -1,0 +1,126 @@
+package io.gatehouse.pipeline;
+
+import io.gatehouse.auth.ApiClient;
+import io.gatehouse.ratelimit.RateLimitDecision;
+import io.gatehouse.routing.Route;
+import io.gatehouse.server.RuntimeConfig;
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.util.AttributeKey;
+
+/**
+ * What the pipeline knows about the request in progress on a client connection. Created by the connection handler
+ * when a request head arrives and filled in by each handler in turn; read by the access log at the end. One at a
+ * time per connection, and touched only on that connection's event loop, so it needs no synchronisation.
+ */
+public final class Exchange {
+
+    private static final AttributeKey<Exchange> KEY = AttributeKey.valueOf(Exchange.class, "exchange");
+
+    private final RuntimeConfig config;
+    private final long startNanos;
+    private final HttpMethod method;
+    private final String rawUri;
+    private final boolean clientHttp10;
+    private final String origin;
+    private final long declaredLength;
+
+    private String requestId;
+    private String path;
+    private String rawQuery;
+    private Route route;
+    private ApiClient client;
+    private RateLimitDecision rateLimit;
+    private String backend;
+    private int status;
+    private String failure;
+    private boolean logged;
+
+    public Exchange(RuntimeConfig config, HttpRequest request, long startNanos) {
+        this.config = config;
+        this.startNanos = startNanos;
+        this.method = request.method();
+        this.rawUri = request.uri();
+        this.clientHttp10 = !request.protocolVersion().isKeepAliveDefault();
+        this.origin = request.headers().get(HttpHeaderNames.ORIGIN);
+        this.declaredLength = declaredLength(request);
+    }
+
+    private static long declaredLength(HttpRequest request) {
+        if (HttpUtil.isTransferEncodingChunked(request)) {
+            return Long.MAX_VALUE;
+        }
+        try {
+            return HttpUtil.getContentLength(request, 0L);
+        } catch (NumberFormatException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    public static Exchange of(Channel channel) {
+        return channel.attr(KEY).get();
+    }
+
+    public static void set(Channel channel, Exchange exchange) {
+        channel.attr(KEY).set(exchange);
+    }
+
+    public RuntimeConfig config() { return config; }
+    public long startNanos() { return startNanos; }
+    public HttpMethod method() { return method; }
+    public String rawUri() { return rawUri; }
+    public boolean clientHttp10() { return clientHttp10; }
+    /** The request's Origin header, or null. */
+    public String origin() { return origin; }
+    /** The request body's Content-Length; 0 without one, {@code Long.MAX_VALUE} when chunked. */
+    public long declaredLength() { return declaredLength; }
+
+    public String requestId() { return requestId; }
+    public void requestId(String requestId) { this.requestId = requestId; }
+
+    /** The normalised path, or null when the target was rejected before normalisation. */
+    public String path() { return path; }
+    public String rawQuery() { return rawQuery; }
+    public void target(String path, String rawQuery) {
+        this.path = path;
+        this.rawQuery = rawQuery;
+    }
+
+    public Route route() { return route; }
+    public void route(Route route) { this.route = route; }
+
+    public ApiClient client() { return client; }
+    public void client(ApiClient client) { this.client = client; }
+
+    public RateLimitDecision rateLimit() { return rateLimit; }
+    public void rateLimit(RateLimitDecision rateLimit) { this.rateLimit = rateLimit; }
+
+    /** The backend target the request went to, for the access log. */
+    public String backend() { return backend; }
+    public void backend(String backend) { this.backend = backend; }
+
+    public int status() { return status; }
+    public void status(int status) { this.status = status; }
+
+    /** Why the exchange ended abnormally (aborted, reset, timeout), for the access log; null when it did not. */
+    public String failure() { return failure; }
+    public void failure(String failure) {
+        if (this.failure == null) {
+            this.failure = failure;
+        }
+    }
+
+    public boolean logged() { return logged; }
+
+    /** Returns true the first time only: the access log writes one line per exchange. */
+    public boolean markLogged() {
+        if (logged) {
+            return false;
+        }
+        logged = true;
+        return true;
+    }
+}

@@ -1,0 +1,469 @@
+package io.gatehouse.proxy;
+
+import io.gatehouse.pipeline.Exchange;
+import io.gatehouse.pipeline.GatewayResponses;
+import io.gatehouse.routing.Route;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AsciiString;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.URI;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One request forwarded to one backend connection, and its response relayed back. Both channels share an event
+ * loop. Bodies stream with read-after-write pacing: the next client chunk is read only when the last one reached
+ * the backend socket, and the next backend chunk only when the last one reached the client socket, so a slow side
+ * slows the other and nothing is buffered. The backend connection returns to its pool only when the request was
+ * fully written, the response fully read and neither side asked to close; otherwise it is closed.
+ */
+final class BackendCall {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BackendCall.class);
+    private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("X-Forwarded-For");
+    private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("X-Forwarded-Proto");
+    private static final AsciiString X_FORWARDED_HOST = AsciiString.cached("X-Forwarded-Host");
+    private static final AsciiString HTTP = AsciiString.cached("http");
+
+    private final ChannelHandlerContext client;
+    private final Exchange exchange;
+    private final HttpRequest request;
+    private final BackendPool pool;
+    private final boolean expectContinue;
+    private final long timeoutNanos;
+
+    private Channel backend;
+    private boolean reused;
+    private boolean retried;
+    private boolean headWritten;
+    private boolean requestSent;
+    private long requestBodyBytes;
+    private boolean responseStarted;
+    private boolean interim;
+    private boolean reusable = true;
+    private boolean done;
+    private ScheduledFuture<?> timer;
+    private long lastBackendActivity;
+
+    BackendCall(ChannelHandlerContext client, Exchange exchange, HttpRequest request, BackendPools pools) {
+        this.client = client;
+        this.exchange = exchange;
+        this.request = request;
+        Route route = exchange.route();
+        URI target = route.targets().get(0);
+        BackendAddress address = BackendAddress.of(target);
+        this.pool = pools.pool(client.channel().eventLoop(), address);
+        this.expectContinue = HttpUtil.is100ContinueExpected(request);
+        this.timeoutNanos = route.config().timeout().toNanos();
+        exchange.backend(address.toString());
+        prepare(route, target, address);
+    }
+
+    boolean done() {
+        return done;
+    }
+
+    /** Rewrites the client's request head, in place, into the one the backend receives. */
+    private void prepare(Route route, URI target, BackendAddress address) {
+        HttpHeaders headers = request.headers();
+        String clientHost = headers.get(HttpHeaderNames.HOST);
+        request.setUri(route.backendUri(exchange.path(), exchange.rawQuery(), target));
+        request.setProtocolVersion(HttpVersion.HTTP_1_1);
+
+        if (!route.config().preserveHost() || clientHost == null) {
+            headers.set(HttpHeaderNames.HOST, address.hostHeader());
+        }
+        String peer = peerAddress(client.channel().remoteAddress());
+        if (peer != null) {
+            var previous = headers.getAll(X_FORWARDED_FOR);
+            headers.set(X_FORWARDED_FOR, previous.isEmpty() ? peer : String.join(", ", previous) + ", " + peer);
+        }
+        headers.set(X_FORWARDED_PROTO, HTTP);
+        if (clientHost != null) {
+            headers.set(X_FORWARDED_HOST, clientHost);
+        } else {
+            headers.remove(X_FORWARDED_HOST);
+        }
+        if (HttpUtil.isTransferEncodingChunked(request)) {
+            headers.remove(HttpHeaderNames.CONTENT_LENGTH);
+            headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        }
+    }
+
+    private static String peerAddress(SocketAddress address) {
+        if (address instanceof InetSocketAddress inet && inet.getAddress() != null) {
+            return inet.getAddress().getHostAddress();
+        }
+        return null;
+    }
+
+    void start() {
+        Channel pooled = pool.poll();
+        if (pooled != null) {
+            attach(pooled, true);
+        } else {
+            connect();
+        }
+    }
+
+    private void connect() {
+        pool.connect().addListener((ChannelFutureListener) this::connected);
+    }
+
+    private void connected(ChannelFuture future) {
+        if (done) {
+            if (future.isSuccess()) {
+                pool.release(future.channel());
+            }
+            return;
+        }
+        if (!future.isSuccess()) {
+            Throwable cause = future.cause();
+            LOG.debug("connect to {} failed: {}", pool.address(), cause.toString());
+            if (cause instanceof ConnectTimeoutException) {
+                respondError(HttpResponseStatus.GATEWAY_TIMEOUT, "Upstream timeout", "backend connect timeout");
+            } else {
+                respondError(HttpResponseStatus.BAD_GATEWAY, "Service unavailable", "backend connect failed");
+            }
+            return;
+        }
+        attach(future.channel(), false);
+    }
+
+    private void attach(Channel channel, boolean pooled) {
+        backend = channel;
+        reused = pooled;
+        BackendHandler.of(channel).attach(this);
+        backend.writeAndFlush(request).addListener((ChannelFutureListener) f -> {
+            if (done || f.channel() != backend) {
+                return;
+            }
+            if (!f.isSuccess()) {
+                onBackendFailure(f.cause());
+                return;
+            }
+            headWritten = true;
+            backend.read();
+            if (requestSent) {
+                // A retry after the client's request had already ended (an empty body): send its end again.
+                writeToBackend(LastHttpContent.EMPTY_LAST_CONTENT);
+            } else {
+                client.read();
+            }
+        });
+    }
+
+    /** The next piece of the client's request body. */
+    void onClientContent(HttpContent content) {
+        if (done || responseStarted || backend == null) {
+            // Answered already (or an early response): the rest of the request goes nowhere.
+            content.release();
+            return;
+        }
+        requestBodyBytes += content.content().readableBytes();
+        writeToBackend(content);
+    }
+
+    private void writeToBackend(HttpContent content) {
+        boolean last = content instanceof LastHttpContent;
+        if (last) {
+            requestSent = true;
+            startTimer();
+        }
+        Channel target = backend;
+        target.writeAndFlush(content).addListener((ChannelFutureListener) f -> {
+            if (done || f.channel() != backend) {
+                return;
+            }
+            if (!f.isSuccess()) {
+                onBackendFailure(f.cause());
+            } else if (!last) {
+                client.read();
+            }
+        });
+    }
+
+    /** A message decoded from the backend connection. */
+    void onBackendMessage(Object msg) {
+        if (done || !(msg instanceof HttpObject object)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        lastBackendActivity = System.nanoTime();
+        DecoderResult result = object.decoderResult();
+        if (result.isFailure()) {
+            ReferenceCountUtil.release(msg);
+            reusable = false;
+            LOG.debug("malformed response from {}: {}", pool.address(), result.cause().toString());
+            if (!responseStarted) {
+                respondError(HttpResponseStatus.BAD_GATEWAY, "Bad gateway", "malformed backend response");
+            } else {
+                abort("malformed backend response");
+            }
+            return;
+        }
+        if (msg instanceof HttpResponse response) {
+            onResponseHead(response);
+        } else if (msg instanceof HttpContent content) {
+            onResponseContent(content);
+        } else {
+            ReferenceCountUtil.release(msg);
+            backend.read();
+        }
+    }
+
+    private void onResponseHead(HttpResponse response) {
+        int code = response.status().code();
+        if (code < 200) {
+            interim = true;
+            if (code == 101) {
+                reusable = false;
+                respondError(HttpResponseStatus.BAD_GATEWAY, "Bad gateway", "unexpected protocol switch");
+                return;
+            }
+            if (code == 100 && expectContinue && !requestSent) {
+                client.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
+                        client.alloc().buffer(0)));
+            }
+            backend.read();
+            return;
+        }
+        responseStarted = true;
+        if (!requestSent || !HttpUtil.isKeepAlive(response)) {
+            // An early answer leaves the request half-sent: that connection cannot carry another request.
+            reusable = false;
+        }
+        HopByHopHeaders.strip(response.headers());
+        frameForClient(response);
+        response.setProtocolVersion(HttpVersion.HTTP_1_1);
+        client.writeAndFlush(response).addListener(afterClientWrite(false));
+    }
+
+    private void onResponseContent(HttpContent content) {
+        if (interim) {
+            if (content instanceof LastHttpContent) {
+                interim = false;
+            }
+            content.release();
+            backend.read();
+            return;
+        }
+        if (!responseStarted) {
+            content.release();
+            reusable = false;
+            respondError(HttpResponseStatus.BAD_GATEWAY, "Bad gateway", "malformed backend response");
+            return;
+        }
+        boolean last = content instanceof LastHttpContent;
+        if (last) {
+            finish();
+        }
+        client.writeAndFlush(content).addListener(afterClientWrite(last));
+    }
+
+    private ChannelFutureListener afterClientWrite(boolean last) {
+        return f -> {
+            if (!f.isSuccess()) {
+                abort("client write failed");
+            } else if (!last && !done) {
+                backend.read();
+            }
+        };
+    }
+
+    /**
+     * Sets the framing of a response for the client: HEAD, 204 and 304 have no body; a body of unknown length
+     * (the backend closes to end it) is re-framed as chunked for HTTP/1.1 clients, or delimited by closing the
+     * connection for HTTP/1.0 clients, which cannot read chunks.
+     */
+    private void frameForClient(HttpResponse response) {
+        HttpHeaders headers = response.headers();
+        int code = response.status().code();
+        if (code == 204 || code == 304 || HttpMethod.HEAD.equals(exchange.method())) {
+            return;
+        }
+        boolean chunked = HttpUtil.isTransferEncodingChunked(response);
+        if (chunked) {
+            headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            headers.remove(HttpHeaderNames.CONTENT_LENGTH);
+        }
+        boolean delimited = chunked || headers.contains(HttpHeaderNames.CONTENT_LENGTH);
+        if (exchange.clientHttp10()) {
+            if (!headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+                headers.remove(HttpHeaderNames.TRANSFER_ENCODING);
+                headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            }
+        } else if (!delimited) {
+            headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        }
+    }
+
+    /** The backend connection closed. */
+    void onBackendClosed() {
+        if (done) {
+            return;
+        }
+        reusable = false;
+        if (canRetry()) {
+            retry();
+        } else if (!responseStarted) {
+            respondError(HttpResponseStatus.BAD_GATEWAY, "Service unavailable", "backend closed the connection");
+        } else {
+            abort("backend closed the connection mid-response");
+        }
+    }
+
+    void onBackendFailure(Throwable cause) {
+        if (done) {
+            return;
+        }
+        LOG.debug("backend {} failed: {}", pool.address(), cause.toString());
+        reusable = false;
+        if (canRetry()) {
+            retry();
+        } else if (!responseStarted) {
+            respondError(HttpResponseStatus.BAD_GATEWAY, "Service unavailable", "backend connection failed");
+        } else {
+            abort("backend connection failed mid-response");
+        }
+    }
+
+    /**
+     * A pooled connection may have been closed by the backend just as we reused it. Try once more on a fresh one
+     * when nothing of the request can have been processed: the head never went out, or the method is idempotent
+     * and no body byte was sent.
+     */
+    private boolean canRetry() {
+        return reused && !retried && !responseStarted && !interim && requestBodyBytes == 0
+                && (!headWritten || isIdempotent(request.method()));
+    }
+
+    private static boolean isIdempotent(HttpMethod method) {
+        return HttpMethod.GET.equals(method) || HttpMethod.HEAD.equals(method) || HttpMethod.PUT.equals(method)
+                || HttpMethod.DELETE.equals(method) || HttpMethod.OPTIONS.equals(method)
+                || HttpMethod.TRACE.equals(method);
+    }
+
+    private void retry() {
+        retried = true;
+        Channel stale = backend;
+        backend = null;
+        headWritten = false;
+        detachAndClose(stale);
+        cancelTimer();
+        connect();
+    }
+
+    private void startTimer() {
+        lastBackendActivity = System.nanoTime();
+        if (timer == null) {
+            timer = client.executor().schedule(this::checkTimeout, timeoutNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** The response timeout counts from the end of the request or the last byte from the backend. */
+    private void checkTimeout() {
+        timer = null;
+        if (done) {
+            return;
+        }
+        long idle = System.nanoTime() - lastBackendActivity;
+        if (idle < timeoutNanos) {
+            timer = client.executor().schedule(this::checkTimeout, timeoutNanos - idle, TimeUnit.NANOSECONDS);
+            return;
+        }
+        reusable = false;
+        if (!responseStarted) {
+            respondError(HttpResponseStatus.GATEWAY_TIMEOUT, "Upstream timeout", "backend response timeout");
+        } else {
+            abort("backend response stalled");
+        }
+    }
+
+    private void cancelTimer() {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+    }
+
+    /** The response was read to its end: give the backend connection back, or close it. */
+    private void finish() {
+        done = true;
+        cancelTimer();
+        Channel channel = backend;
+        BackendHandler.of(channel).detach();
+        if (reusable && requestSent && !interim) {
+            pool.release(channel);
+        } else {
+            channel.close();
+        }
+    }
+
+    /** Answers the client with an error of the gateway's own, before any of the backend's response was sent. */
+    private void respondError(HttpResponseStatus status, String message, String reason) {
+        done = true;
+        cancelTimer();
+        exchange.failure(reason);
+        detachAndClose(backend);
+        backend = null;
+        if (client.channel().isActive()) {
+            GatewayResponses.sendError(client, status, message);
+        }
+    }
+
+    /** Ends the client connection without a clean end of message: the response cannot be completed. */
+    private void abort(String reason) {
+        done = true;
+        cancelTimer();
+        exchange.failure(reason);
+        detachAndClose(backend);
+        backend = null;
+        client.close();
+    }
+
+    /** The client went away: the backend request is abandoned and its connection closed. */
+    void onClientClosed() {
+        if (done) {
+            return;
+        }
+        done = true;
+        cancelTimer();
+        exchange.failure("client closed the connection");
+        detachAndClose(backend);
+        backend = null;
+    }
+
+    private static void detachAndClose(Channel channel) {
+        if (channel != null) {
+            BackendHandler handler = BackendHandler.of(channel);
+            if (handler != null) {
+                handler.detach();
+            }
+            channel.close();
+        }
+    }
+}

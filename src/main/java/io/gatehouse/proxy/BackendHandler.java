@@ -1,0 +1,75 @@
+package io.gatehouse.proxy;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+
+/**
+ * The last handler of a backend connection. While a call owns the connection it hands every event to that call;
+ * while the connection sits idle in its pool, any message, error or idle timeout closes it — a backend has
+ * nothing to say on a connection with no request.
+ */
+final class BackendHandler extends ChannelInboundHandlerAdapter {
+
+    private final BackendPool pool;
+    private BackendCall call;
+
+    BackendHandler(BackendPool pool) {
+        this.pool = pool;
+    }
+
+    static BackendHandler of(Channel channel) {
+        return channel.pipeline().get(BackendHandler.class);
+    }
+
+    BackendPool pool() {
+        return pool;
+    }
+
+    void attach(BackendCall call) {
+        this.call = call;
+    }
+
+    void detach() {
+        this.call = null;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (call != null) {
+            call.onBackendMessage(msg);
+        } else {
+            ReferenceCountUtil.release(msg);
+            ctx.close();
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        pool.remove(ctx.channel());
+        BackendCall current = call;
+        call = null;
+        if (current != null) {
+            current.onBackendClosed();
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent && call == null) {
+            ctx.close();
+        }
+        ReferenceCountUtil.release(evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        BackendCall current = call;
+        if (current != null) {
+            current.onBackendFailure(cause);
+        }
+        ctx.close();
+    }
+}

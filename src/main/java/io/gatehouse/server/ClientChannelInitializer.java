@@ -1,0 +1,80 @@
+package io.gatehouse.server;
+
+import io.gatehouse.pipeline.AccessLogHandler;
+import io.gatehouse.pipeline.ApiKeyAuthHandler;
+import io.gatehouse.pipeline.CorsHandler;
+import io.gatehouse.pipeline.FramingGuardHandler;
+import io.gatehouse.pipeline.HealthHandler;
+import io.gatehouse.pipeline.RateLimitHandler;
+import io.gatehouse.pipeline.RequestIdHandler;
+import io.gatehouse.pipeline.RoutingHandler;
+import io.gatehouse.proxy.BackendPools;
+import io.gatehouse.proxy.HopByHopHandler;
+import io.gatehouse.proxy.ProxyHandler;
+import io.gatehouse.ratelimit.RateLimiter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.timeout.IdleStateHandler;
+
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+/**
+ * The client-side pipeline, in order. Inbound messages travel down this list; responses travel back up it, so
+ * the handlers that decorate responses (request ID, CORS, rate-limit headers) and the access log see every
+ * response, the gateway's own errors included.
+ */
+public final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
+
+    static final int MAX_INITIAL_LINE = 16 * 1024;
+    static final int MAX_HEADER_BLOCK = 32 * 1024;
+    static final int MAX_CHUNK = 16 * 1024;
+
+    private static final RequestIdHandler REQUEST_ID = new RequestIdHandler();
+    private static final AccessLogHandler ACCESS_LOG = new AccessLogHandler();
+    private static final HopByHopHandler HOP_BY_HOP = new HopByHopHandler();
+
+    private final Supplier<RuntimeConfig> config;
+    private final BooleanSupplier draining;
+    private final RateLimiter limiter;
+    private final BackendPools pools;
+
+    public ClientChannelInitializer(Supplier<RuntimeConfig> config, BooleanSupplier draining, RateLimiter limiter,
+                                    BackendPools pools) {
+        this.config = config;
+        this.draining = draining;
+        this.limiter = limiter;
+        this.pools = pools;
+    }
+
+    @Override
+    protected void initChannel(SocketChannel ch) {
+        long idleNanos = config.get().config().server().idleTimeout().toNanos();
+        ChannelPipeline pipeline = ch.pipeline();
+        pipeline.addLast("codec", new HttpServerCodec(new HttpDecoderConfig()
+                .setMaxInitialLineLength(MAX_INITIAL_LINE)
+                .setMaxHeaderSize(MAX_HEADER_BLOCK)
+                .setMaxChunkSize(MAX_CHUNK)
+                .setAllowDuplicateContentLengths(false)
+                .setStrictLineParsing(true)
+                .setUseRfc9112TransferEncoding(true)));
+        // Holds back the decoder's extra messages while autoRead is off: one message per read().
+        pipeline.addLast("flow", new ReadOnDemandHandler());
+        pipeline.addLast("idle", new IdleStateHandler(0, 0, idleNanos, TimeUnit.NANOSECONDS));
+        pipeline.addLast("connection", new ClientConnectionHandler(config, draining));
+        pipeline.addLast("hop-by-hop", HOP_BY_HOP);
+        pipeline.addLast("request-id", REQUEST_ID);
+        pipeline.addLast("access-log", ACCESS_LOG);
+        pipeline.addLast("framing", new FramingGuardHandler());
+        pipeline.addLast("cors", new CorsHandler());
+        pipeline.addLast("health", new HealthHandler());
+        pipeline.addLast("routing", new RoutingHandler());
+        pipeline.addLast("auth", new ApiKeyAuthHandler());
+        pipeline.addLast("rate-limit", new RateLimitHandler(limiter));
+        pipeline.addLast("proxy", new ProxyHandler(pools));
+    }
+}

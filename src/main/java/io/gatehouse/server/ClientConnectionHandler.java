@@ -1,0 +1,186 @@
+package io.gatehouse.server;
+
+import io.gatehouse.pipeline.Exchange;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+/**
+ * Owns a client connection's request/response cycle, first after the codec. It starts an {@link Exchange} (with a
+ * snapshot of the config) for each request head, reads the next request only when the current request and its
+ * response are both complete (so pipelined requests are answered one at a time, in order), and decides keep-alive:
+ * {@code Connection: close}, HTTP/1.0 without keep-alive and a draining server close after the response.
+ * <p>
+ * When a final response starts before its request has been read to the end (an early answer: 401, 404, 429, or a
+ * backend that answered early), the rest of the request body is read and discarded here, up to a limit; past it,
+ * or when the client is waiting for {@code 100 Continue}, the connection is closed after the response instead.
+ */
+public final class ClientConnectionHandler extends ChannelDuplexHandler {
+
+    /** How much unread request body an early answer may skip to keep the connection; beyond it, close. */
+    static final long DISCARD_LIMIT = 256 * 1024;
+
+    private final Supplier<RuntimeConfig> config;
+    private final BooleanSupplier draining;
+
+    private boolean requestInProgress;
+    private boolean responseInProgress;
+    private boolean interimResponse;
+    private boolean expectContinue;
+    private boolean closeAfterResponse;
+    private boolean discarding;
+    private long discarded;
+
+    public ClientConnectionHandler(Supplier<RuntimeConfig> config, BooleanSupplier draining) {
+        this.config = config;
+        this.draining = draining;
+    }
+
+    /** No request or response is in progress on this connection: it may be closed without losing anything. */
+    public boolean idle() {
+        return !requestInProgress && !responseInProgress;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        ctx.read();
+        super.channelActive(ctx);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof HttpRequest request) {
+            if (!idle()) {
+                ReferenceCountUtil.release(msg);
+                ctx.close();
+                return;
+            }
+            requestInProgress = !(msg instanceof LastHttpContent);
+            responseInProgress = true;
+            interimResponse = false;
+            discarding = false;
+            discarded = 0;
+            expectContinue = HttpUtil.is100ContinueExpected(request);
+            closeAfterResponse = !HttpUtil.isKeepAlive(request) || draining.getAsBoolean();
+            Exchange.set(ctx.channel(), new Exchange(config.get(), request, System.nanoTime()));
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        if (msg instanceof HttpContent content) {
+            boolean last = content instanceof LastHttpContent;
+            if (discarding || !requestInProgress) {
+                discarded += content.content().readableBytes();
+                content.release();
+                if (last) {
+                    requestInProgress = false;
+                    discarding = false;
+                    readNextIfIdle(ctx);
+                } else if (discarded > DISCARD_LIMIT) {
+                    ctx.close();
+                } else {
+                    ctx.read();
+                }
+                return;
+            }
+            if (last) {
+                requestInProgress = false;
+            }
+        }
+        ctx.fireChannelRead(msg);
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        if (msg instanceof HttpResponse response) {
+            int code = response.status().code();
+            if (code < 200) {
+                interimResponse = true;
+                if (code == 100) {
+                    expectContinue = false;
+                }
+            } else {
+                onFinalHead(ctx, response);
+            }
+        }
+        if (msg instanceof LastHttpContent) {
+            if (interimResponse) {
+                interimResponse = false;
+            } else {
+                promise = promise.unvoid();
+                promise.addListener((ChannelFutureListener) f -> responseWritten(ctx, f.isSuccess()));
+            }
+        }
+        ctx.write(msg, promise);
+    }
+
+    private void onFinalHead(ChannelHandlerContext ctx, HttpResponse response) {
+        if (!HttpUtil.isKeepAlive(response) || draining.getAsBoolean()) {
+            closeAfterResponse = true;
+        }
+        if (requestInProgress) {
+            if (expectContinue || declaredBodyOver(ctx)) {
+                closeAfterResponse = true;
+            } else {
+                discarding = true;
+                ctx.read();
+            }
+        }
+        HttpHeaders headers = response.headers();
+        if (closeAfterResponse) {
+            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else {
+            Exchange exchange = Exchange.of(ctx.channel());
+            if (exchange != null && exchange.clientHttp10()) {
+                headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+            } else {
+                headers.remove(HttpHeaderNames.CONNECTION);
+            }
+        }
+    }
+
+    private boolean declaredBodyOver(ChannelHandlerContext ctx) {
+        Exchange exchange = Exchange.of(ctx.channel());
+        return exchange != null && exchange.declaredLength() > DISCARD_LIMIT;
+    }
+
+    private void responseWritten(ChannelHandlerContext ctx, boolean success) {
+        responseInProgress = false;
+        if (!success || closeAfterResponse) {
+            ctx.close();
+        } else {
+            readNextIfIdle(ctx);
+        }
+    }
+
+    private void readNextIfIdle(ChannelHandlerContext ctx) {
+        if (idle()) {
+            ctx.read();
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof IdleStateEvent) {
+            // Keep-alive idle timeout. A request waiting on a slow backend is the backend timeout's business.
+            if (idle()) {
+                ctx.close();
+            }
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+}

@@ -1,0 +1,177 @@
+package io.gatehouse.server;
+
+import io.gatehouse.config.GatewayConfig;
+import io.gatehouse.config.ServerConfig;
+import io.gatehouse.proxy.BackendPools;
+import io.gatehouse.ratelimit.RateLimiter;
+import io.gatehouse.ratelimit.SlidingWindowRateLimiter;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.resolver.dns.DnsAddressResolverGroup;
+import io.netty.resolver.dns.DnsNameResolverBuilder;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A running gateway: event loops, the listening socket, the current config and the state that outlives a config
+ * (rate-limit counters, backend pools). {@link #start} binds; {@link #shutdown} drains and stops.
+ */
+public final class GatehouseServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(GatehouseServer.class);
+
+    private final AtomicReference<RuntimeConfig> config;
+    private final Transport transport;
+    private final EventLoopGroup bossGroup;
+    private final EventLoopGroup workerGroup;
+    private final DnsAddressResolverGroup resolver;
+    private final RateLimiter limiter;
+    private final ScheduledExecutorService housekeeping;
+    private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
+    private volatile boolean draining;
+    private Channel serverChannel;
+
+    private GatehouseServer(GatewayConfig initial, Transport transport) {
+        this.config = new AtomicReference<>(RuntimeConfig.compile(initial));
+        this.transport = transport;
+        ServerConfig server = initial.server();
+        int threads = server.ioThreads() > 0 ? server.ioThreads() : Runtime.getRuntime().availableProcessors();
+        this.bossGroup = transport.newGroup(1, "gatehouse-accept");
+        this.workerGroup = transport.newGroup(threads, "gatehouse-io");
+        this.resolver = new DnsAddressResolverGroup(new DnsNameResolverBuilder()
+                .datagramChannelType(transport.datagramChannel())
+                .socketChannelType(transport.socketChannel()));
+        SlidingWindowRateLimiter local = new SlidingWindowRateLimiter(initial.rateLimit().window(), System::nanoTime);
+        this.limiter = local;
+        this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "gatehouse-housekeeping");
+            t.setDaemon(true);
+            return t;
+        });
+        long sweep = Math.max(1000, initial.rateLimit().window().toMillis());
+        housekeeping.scheduleWithFixedDelay(local::evictIdle, sweep, sweep, TimeUnit.MILLISECONDS);
+    }
+
+    /** Starts a gateway on the best transport for this machine and binds its port. Call off the event loops. */
+    public static GatehouseServer start(GatewayConfig config) throws InterruptedException {
+        return start(config, Transport.best());
+    }
+
+    public static GatehouseServer start(GatewayConfig config, Transport transport) throws InterruptedException {
+        GatehouseServer server = new GatehouseServer(config, transport);
+        try {
+            server.bind();
+        } catch (RuntimeException | InterruptedException e) {
+            server.close();
+            throw e;
+        }
+        return server;
+    }
+
+    private void bind() throws InterruptedException {
+        RuntimeConfig current = config.get();
+        ServerConfig server = current.config().server();
+        BackendPools pools = new BackendPools(current.config().backend(), transport.socketChannel(), resolver);
+        ClientChannelInitializer initializer = new ClientChannelInitializer(config::get, () -> draining, limiter,
+                pools);
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(bossGroup, workerGroup)
+                .channel(transport.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, 4096)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024))
+                .childHandler(new io.netty.channel.ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        clients.add(ch);
+                        ch.pipeline().addLast(initializer);
+                    }
+                });
+        serverChannel = bootstrap.bind(server.host(), server.port()).sync().channel();
+        LOG.info("Gatehouse listening on {}:{} ({} transport, {} routes)", server.host(), port(), transport.name(),
+                current.routes().routes().size());
+    }
+
+    /** The bound port: the configured one, or the one the system chose for port 0. */
+    public int port() {
+        return ((InetSocketAddress) serverChannel.localAddress()).getPort();
+    }
+
+    public RuntimeConfig config() {
+        return config.get();
+    }
+
+    /** Replaces the config for every request that starts from now on; requests in flight keep theirs. */
+    public void reload(GatewayConfig next) {
+        config.set(RuntimeConfig.compile(next));
+    }
+
+    /**
+     * Stops accepting, lets requests in flight finish (their responses carry {@code Connection: close}), closes
+     * idle keep-alive connections, and after {@code deadline} closes whatever is left. Returns the number of
+     * connections that had to be cut.
+     */
+    public int shutdown(Duration deadline) {
+        draining = true;
+        if (serverChannel != null) {
+            serverChannel.close().awaitUninterruptibly();
+        }
+        long end = System.nanoTime() + deadline.toNanos();
+        while (true) {
+            for (Channel ch : clients) {
+                ClientConnectionHandler connection = ch.pipeline().get(ClientConnectionHandler.class);
+                if (connection == null || connection.idle()) {
+                    ch.eventLoop().execute(() -> {
+                        if (connection == null || connection.idle()) {
+                            ch.close();
+                        }
+                    });
+                }
+            }
+            if (clients.isEmpty() || System.nanoTime() - end > 0) {
+                break;
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        int cut = clients.size();
+        if (cut > 0) {
+            LOG.warn("shutdown deadline reached: closing {} connection(s) still in progress", cut);
+        }
+        close();
+        return cut;
+    }
+
+    @Override
+    public void close() {
+        draining = true;
+        clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        housekeeping.shutdownNow();
+        limiter.close();
+        resolver.close();
+        bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+        workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+        bossGroup.terminationFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        workerGroup.terminationFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+}

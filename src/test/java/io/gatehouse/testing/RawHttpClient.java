@@ -1,0 +1,150 @@
+package io.gatehouse.testing;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * A client that writes exact bytes to a socket and parses responses itself, for the cases a real HTTP client
+ * would refuse to send or would hide (framing, pipelining, connection closes).
+ */
+public final class RawHttpClient implements AutoCloseable {
+
+    private final Socket socket;
+    private final InputStream in;
+    private final OutputStream out;
+
+    public RawHttpClient(int port) throws IOException {
+        socket = new Socket();
+        socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+        socket.setSoTimeout(15_000);
+        in = socket.getInputStream();
+        out = socket.getOutputStream();
+    }
+
+    public RawHttpClient send(String raw) throws IOException {
+        return send(raw.getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    public RawHttpClient send(byte[] raw) throws IOException {
+        out.write(raw);
+        out.flush();
+        return this;
+    }
+
+    /** Reads one response; {@code headRequest} when it answers a HEAD (no body whatever the headers say). */
+    public Response read(boolean headRequest) throws IOException {
+        String statusLine = readLine();
+        if (statusLine == null) {
+            throw new IOException("connection closed before a response");
+        }
+        String[] parts = statusLine.split(" ", 3);
+        int status = Integer.parseInt(parts[1]);
+        Map<String, List<String>> headers = new LinkedHashMap<>();
+        String line;
+        while ((line = readLine()) != null && !line.isEmpty()) {
+            int colon = line.indexOf(':');
+            headers.computeIfAbsent(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), k -> new ArrayList<>())
+                    .add(line.substring(colon + 1).trim());
+        }
+        byte[] body;
+        String te = first(headers, "transfer-encoding");
+        String cl = first(headers, "content-length");
+        if (headRequest || status == 204 || status == 304 || status < 200) {
+            body = new byte[0];
+        } else if (te != null && te.equalsIgnoreCase("chunked")) {
+            body = readChunked();
+        } else if (cl != null) {
+            body = in.readNBytes(Integer.parseInt(cl));
+        } else {
+            body = in.readAllBytes();
+        }
+        return new Response(status, headers, body);
+    }
+
+    public Response read() throws IOException {
+        return read(false);
+    }
+
+    /** True when the server closed the connection: a read returns end of stream (or reset) within the timeout. */
+    public boolean closedByServer() throws IOException {
+        try {
+            return in.read() == -1;
+        } catch (SocketTimeoutException e) {
+            return false;
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    private byte[] readChunked() throws IOException {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        while (true) {
+            String sizeLine = readLine();
+            if (sizeLine == null) {
+                throw new IOException("connection closed inside a chunked body");
+            }
+            int semi = sizeLine.indexOf(';');
+            int size = Integer.parseInt((semi >= 0 ? sizeLine.substring(0, semi) : sizeLine).trim(), 16);
+            if (size == 0) {
+                String trailer;
+                while ((trailer = readLine()) != null && !trailer.isEmpty()) {
+                    // trailers are ignored
+                }
+                return body.toByteArray();
+            }
+            body.write(in.readNBytes(size));
+            readLine();
+        }
+    }
+
+    private String readLine() throws IOException {
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        int b;
+        while ((b = in.read()) != -1) {
+            if (b == '\n') {
+                byte[] bytes = line.toByteArray();
+                int length = bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
+                return new String(bytes, 0, length, StandardCharsets.ISO_8859_1);
+            }
+            line.write(b);
+        }
+        return line.size() == 0 ? null : line.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    private static String first(Map<String, List<String>> headers, String name) {
+        List<String> values = headers.get(name);
+        return values == null ? null : values.get(0);
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+
+    /** A parsed response; header names are lower case. */
+    public record Response(int status, Map<String, List<String>> headers, byte[] body) {
+
+        public String header(String name) {
+            return first(headers, name.toLowerCase(Locale.ROOT));
+        }
+
+        public List<String> headers(String name) {
+            return headers.getOrDefault(name.toLowerCase(Locale.ROOT), List.of());
+        }
+
+        public String bodyText() {
+            return new String(body, StandardCharsets.UTF_8);
+        }
+    }
+}
