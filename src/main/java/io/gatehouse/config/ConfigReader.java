@@ -1,8 +1,10 @@
 package io.gatehouse.config;
 
+import java.io.ByteArrayOutputStream;
 import java.math.BigInteger;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -29,6 +31,9 @@ final class ConfigReader {
     private static final Duration MAX_POOL_IDLE_TIMEOUT = Duration.ofHours(24);
     private static final Duration MAX_ROUTE_TIMEOUT = Duration.ofHours(1);
     private static final Duration ONE_MS = Duration.ofMillis(1);
+    private static final Duration MAX_REDIS_TIMEOUT = Duration.ofSeconds(10);
+    /** The one value outside {@code /auth} that may hold a secret: a Redis URL with a password. */
+    private static final String REDIS_URL_POINTER = "/rate_limit/redis/url";
     private static final long MAX_RATE_LIMIT = 1_000_000_000L;
     private static final String HEALTH_PATH = "/health";
 
@@ -46,9 +51,13 @@ final class ConfigReader {
         return new ConfigReader(problems).gateway(root);
     }
 
-    /** True for pointers whose values could be an API key (anything under {@code /auth} but the header name). */
+    /**
+     * True for pointers whose values could be a secret: an API key (anything under {@code /auth} but the header
+     * name) or a Redis password (the Redis URL).
+     */
     static boolean mayHoldSecrets(String pointer) {
-        return (pointer.equals("/auth") || pointer.startsWith("/auth/")) && !pointer.equals("/auth/header");
+        return (pointer.equals("/auth") || pointer.startsWith("/auth/")) && !pointer.equals("/auth/header")
+                || pointer.equals(REDIS_URL_POINTER) || pointer.startsWith(REDIS_URL_POINTER + "/");
     }
 
     /**
@@ -178,8 +187,155 @@ final class ConfigReader {
     private RateLimitConfig rateLimit(Section s) {
         Duration window = duration(s.optional("window"), "window", ONE_MS, MAX_WINDOW,
                 RateLimitConfig.DEFAULT_WINDOW);
+        YamlNode storeNode = s.optional("store");
+        RateLimitStore store = rateLimitStore(storeNode);
+        Section redisSection = s.section("redis");
+        RedisConfig redis = null;
+        if (store == RateLimitStore.REDIS) {
+            if (!redisSection.present()) {
+                problems.at(storeNode, "store: redis needs a redis section with at least a url,"
+                        + " like redis: {url: redis://localhost:6379}");
+            } else {
+                redis = redis(redisSection);
+            }
+        } else if (redisSection.present()) {
+            problems.atKey(redisSection.node, redisSection.pointer,
+                    "redis is only used with store: redis; add store: redis or remove the redis section");
+        }
         s.rejectUnknownKeys();
-        return new RateLimitConfig(window);
+        if (store == RateLimitStore.REDIS && redis == null) {
+            return RateLimitConfig.defaults();
+        }
+        return new RateLimitConfig(window, store, redis);
+    }
+
+    private RateLimitStore rateLimitStore(YamlNode node) {
+        String text = string(node, "store", "local");
+        switch (text) {
+            case "local":
+                return RateLimitStore.LOCAL;
+            case "redis":
+                return RateLimitStore.REDIS;
+            default:
+                problems.at(node, "store must be local or redis, got '" + printable(text) + "'");
+                return RateLimitStore.LOCAL;
+        }
+    }
+
+    /** {@code rate_limit.redis}; null when the url is missing or bad (the problem is reported). */
+    private RedisConfig redis(Section s) {
+        YamlNode urlNode = s.required("url");
+        String url = string(urlNode, "url", null);
+        RedisConfig parsed = url == null ? null : redisUrl(urlNode, url);
+        Duration timeout = duration(s.optional("timeout"), "timeout", ONE_MS, MAX_REDIS_TIMEOUT,
+                RedisConfig.DEFAULT_TIMEOUT);
+        RedisFailureMode onFailure = redisFailureMode(s.optional("on_failure"));
+        s.rejectUnknownKeys();
+        return parsed == null ? null : parsed.withTimeout(timeout).withOnFailure(onFailure);
+    }
+
+    private RedisFailureMode redisFailureMode(YamlNode node) {
+        String text = string(node, "on_failure", "local");
+        switch (text) {
+            case "local":
+                return RedisFailureMode.LOCAL;
+            case "open":
+                return RedisFailureMode.OPEN;
+            case "closed":
+                return RedisFailureMode.CLOSED;
+            default:
+                problems.at(node, "on_failure must be local, open or closed, got '" + printable(text) + "'");
+                return RedisFailureMode.LOCAL;
+        }
+    }
+
+    /**
+     * {@code redis[s]://[[user]:password@]host[:port][/database]}. The text may hold a password, so no message
+     * repeats it.
+     */
+    private RedisConfig redisUrl(YamlNode node, String text) {
+        String expected = "; write redis://host:port, redis://:password@host:port/database or rediss://... for TLS";
+        URI uri;
+        try {
+            uri = new URI(text);
+        } catch (URISyntaxException e) {
+            problems.at(node, "url is not a valid URL (" + e.getReason() + " at index " + e.getIndex() + ")"
+                    + expected);
+            return null;
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals("redis") && !scheme.equals("rediss") || uri.isOpaque()) {
+            problems.at(node, "url must start with redis:// or rediss://" + expected);
+            return null;
+        }
+        if (uri.getHost() == null) {
+            problems.at(node, "url has no valid host name" + expected);
+            return null;
+        }
+        int port = uri.getPort() < 0 ? RedisConfig.DEFAULT_PORT : uri.getPort();
+        if (port == 0 || port > 65535) {
+            problems.at(node, "url port must be between 1 and 65535, got " + port);
+            return null;
+        }
+        if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
+            problems.at(node, "url must not have a query ('?') or fragment ('#')" + expected);
+            return null;
+        }
+        String path = uri.getRawPath();
+        int database = 0;
+        if (!path.isEmpty() && !path.equals("/")) {
+            String digits = path.substring(1);
+            if (!digits.matches("[0-9]{1,9}")) {
+                problems.at(node, "url path must be a database number like /0, got a path that is not" + expected);
+                return null;
+            }
+            database = Integer.parseInt(digits);
+        }
+        String username = null;
+        String password = null;
+        String userInfo = uri.getRawUserInfo();
+        if (userInfo != null) {
+            int colon = userInfo.indexOf(':');
+            // Lettuce's convention: redis://password@host is a password alone; redis://user:password@host an ACL user.
+            String rawUser = colon < 0 ? "" : userInfo.substring(0, colon);
+            String rawPassword = colon < 0 ? userInfo : userInfo.substring(colon + 1);
+            username = rawUser.isEmpty() ? null : percentDecode(rawUser);
+            password = percentDecode(rawPassword);
+            if (username == null && rawUser.length() > 0 || password == null || password.isEmpty()) {
+                problems.at(node, "url password is empty or badly percent-encoded (it is not shown);"
+                        + " encode '@', ':' and '%' in it as %40, %3A and %25");
+                return null;
+            }
+        }
+        String host = uri.getHost();
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        return new RedisConfig(host, port, database, scheme.equals("rediss"), username, password,
+                RedisConfig.DEFAULT_TIMEOUT, RedisConfig.DEFAULT_ON_FAILURE);
+    }
+
+    /** RFC 3986 percent-decoding as UTF-8; null when a '%' is not followed by two hex digits. */
+    private static String percentDecode(String raw) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] bytes = raw.getBytes(StandardCharsets.UTF_8);
+        for (int i = 0; i < bytes.length; i++) {
+            if (bytes[i] != '%') {
+                out.write(bytes[i]);
+                continue;
+            }
+            if (i + 2 >= bytes.length) {
+                return null;
+            }
+            int hi = Character.digit(bytes[i + 1], 16);
+            int lo = Character.digit(bytes[i + 2], 16);
+            if (hi < 0 || lo < 0) {
+                return null;
+            }
+            out.write(hi * 16 + lo);
+            i += 2;
+        }
+        return out.toString(StandardCharsets.UTF_8);
     }
 
     private CorsConfig cors(Section s) {
@@ -519,6 +675,11 @@ final class ConfigReader {
         Section(YamlNode node, String pointer) {
             this.node = node;
             this.pointer = pointer;
+        }
+
+        /** Whether the mapping was given (and is a mapping). */
+        boolean present() {
+            return node != null;
         }
 
         /** A child mapping; absent, empty ({@code server:}) or of the wrong type, it takes every default. */

@@ -3,8 +3,9 @@ package io.gatehouse.ratelimit;
 import java.util.concurrent.CompletionStage;
 
 /**
- * Decides whether one more request from a client may pass. The local implementation answers at once; a shared
- * (Redis) one will answer later, so callers must not assume the returned stage is already complete.
+ * Decides whether one more request from a client may pass. The local implementation answers at once; the shared
+ * (Redis) one answers later, so callers must not assume the returned stage is already complete. A stage that
+ * completes exceptionally (e.g. with {@link RateLimiterUnavailableException}) means no decision could be made.
  */
 public interface RateLimiter extends AutoCloseable {
 
@@ -16,6 +17,16 @@ public interface RateLimiter extends AutoCloseable {
      * @param limit the client's maximum number of requests per window, at least 1
      */
     CompletionStage<RateLimitDecision> acquire(String key, long limit);
+
+    /**
+     * Drops state that no longer affects any decision. Meant for a scheduler, off the event loops; a limiter
+     * whose state expires by itself does nothing.
+     *
+     * @return how many entries were removed
+     */
+    default int evictIdle() {
+        return 0;
+    }
 
     @Override
     default void close() {

@@ -153,6 +153,7 @@ public final class SlidingWindowRateLimiter implements RateLimiter {
      *
      * @return how many entries were removed
      */
+    @Override
     public int evictIdle() {
         long elapsed = elapsedNanos();
         int evicted = 0;

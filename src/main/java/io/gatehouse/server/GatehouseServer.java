@@ -4,7 +4,7 @@ import io.gatehouse.config.GatewayConfig;
 import io.gatehouse.config.ServerConfig;
 import io.gatehouse.proxy.BackendPools;
 import io.gatehouse.ratelimit.RateLimiter;
-import io.gatehouse.ratelimit.SlidingWindowRateLimiter;
+import io.gatehouse.ratelimit.RateLimiters;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -55,15 +55,14 @@ public final class GatehouseServer implements AutoCloseable {
         this.resolver = new DnsAddressResolverGroup(new DnsNameResolverBuilder()
                 .datagramChannelType(transport.datagramChannel())
                 .socketChannelType(transport.socketChannel()));
-        SlidingWindowRateLimiter local = new SlidingWindowRateLimiter(initial.rateLimit().window(), System::nanoTime);
-        this.limiter = local;
+        this.limiter = RateLimiters.create(initial.rateLimit(), System::nanoTime);
         this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "gatehouse-housekeeping");
             t.setDaemon(true);
             return t;
         });
         long sweep = Math.max(1000, initial.rateLimit().window().toMillis());
-        housekeeping.scheduleWithFixedDelay(local::evictIdle, sweep, sweep, TimeUnit.MILLISECONDS);
+        housekeeping.scheduleWithFixedDelay(limiter::evictIdle, sweep, sweep, TimeUnit.MILLISECONDS);
     }
 
     /** Starts a gateway on the best transport for this machine and binds its port. Call off the event loops. */
