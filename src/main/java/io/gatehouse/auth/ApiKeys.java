@@ -26,7 +26,7 @@ public final class ApiKeys {
     public static ApiKeys of(List<ApiKeyConfig> keys) {
         Map<Digest, Entry> map = new HashMap<>();
         for (ApiKeyConfig key : keys) {
-            byte[] digest = sha256(key.key());
+            byte[] digest = key.digest();
             map.put(new Digest(digest), new Entry(digest, new ApiClient(key.name(), key.rateLimit())));
         }
         return new ApiKeys(Map.copyOf(map));

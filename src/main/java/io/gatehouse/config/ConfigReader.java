@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -32,13 +33,21 @@ final class ConfigReader {
     private static final Duration MAX_ROUTE_TIMEOUT = Duration.ofHours(1);
     private static final Duration ONE_MS = Duration.ofMillis(1);
     private static final Duration MAX_REDIS_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration MAX_PHASE_TIMEOUT = Duration.ofHours(1);
+    private static final long MIN_HEAD_SIZE = Sizes.KIB;
+    private static final long MAX_HEAD_SIZE = Sizes.MIB;
+    private static final long MAX_CHUNK_SIZE = 16 * Sizes.MIB;
+    private static final long MAX_HEADERS = 10_000;
+    private static final long MAX_CONNECTIONS = 1_000_000;
+    private static final long MAX_REQUESTS_PER_CONNECTION = 1_000_000_000;
+    private static final long MAX_BODY = Sizes.TIB;
     /** The one value outside {@code /auth} that may hold a secret: a Redis URL with a password. */
     private static final String REDIS_URL_POINTER = "/rate_limit/redis/url";
     private static final long MAX_RATE_LIMIT = 1_000_000_000L;
     private static final String HEALTH_PATH = "/health";
 
     /** The keys of an {@code auth.keys} entry: the only mapping keys there that messages may name. */
-    private static final List<String> API_KEY_FIELDS = List.of("key", "name", "rate_limit");
+    private static final List<String> API_KEY_FIELDS = List.of("key", "key_sha256", "name", "rate_limit");
 
     private final Problems problems;
 
@@ -111,8 +120,27 @@ final class ConfigReader {
                 ServerConfig.DEFAULT_IDLE_TIMEOUT);
         Duration shutdown = duration(s.optional("shutdown_timeout"), "shutdown_timeout", Duration.ZERO,
                 MAX_SHUTDOWN_TIMEOUT, ServerConfig.DEFAULT_SHUTDOWN_TIMEOUT);
+        int maxRequestLine = (int) size(s.optional("max_request_line"), "max_request_line", MIN_HEAD_SIZE,
+                MAX_HEAD_SIZE, ServerConfig.DEFAULT_MAX_REQUEST_LINE);
+        int maxHeaderSize = (int) size(s.optional("max_header_size"), "max_header_size", MIN_HEAD_SIZE,
+                MAX_HEAD_SIZE, ServerConfig.DEFAULT_MAX_HEADER_SIZE);
+        int maxHeaders = (int) integer(s.optional("max_headers"), "max_headers", 1, MAX_HEADERS,
+                ServerConfig.DEFAULT_MAX_HEADERS);
+        int maxChunkSize = (int) size(s.optional("max_chunk_size"), "max_chunk_size", MIN_HEAD_SIZE,
+                MAX_CHUNK_SIZE, ServerConfig.DEFAULT_MAX_CHUNK_SIZE);
+        Duration headerTimeout = duration(s.optional("header_timeout"), "header_timeout", ONE_MS,
+                MAX_PHASE_TIMEOUT, ServerConfig.DEFAULT_HEADER_TIMEOUT);
+        Duration bodyTimeout = duration(s.optional("body_timeout"), "body_timeout", ONE_MS,
+                MAX_PHASE_TIMEOUT, ServerConfig.DEFAULT_BODY_TIMEOUT);
+        Duration writeTimeout = duration(s.optional("write_timeout"), "write_timeout", ONE_MS,
+                MAX_PHASE_TIMEOUT, ServerConfig.DEFAULT_WRITE_TIMEOUT);
+        int maxConnections = (int) integer(s.optional("max_connections"), "max_connections", 0, MAX_CONNECTIONS,
+                ServerConfig.DEFAULT_MAX_CONNECTIONS);
+        int maxRequests = (int) integer(s.optional("max_requests_per_connection"), "max_requests_per_connection",
+                0, MAX_REQUESTS_PER_CONNECTION, ServerConfig.DEFAULT_MAX_REQUESTS_PER_CONNECTION);
         s.rejectUnknownKeys();
-        return new ServerConfig(host, port, ioThreads, idle, shutdown);
+        return new ServerConfig(host, port, ioThreads, idle, shutdown, maxRequestLine, maxHeaderSize, maxHeaders,
+                maxChunkSize, headerTimeout, bodyTimeout, writeTimeout, maxConnections, maxRequests);
     }
 
     private AuthConfig auth(Section s) {
@@ -127,6 +155,7 @@ final class ConfigReader {
         if (keysNode != null && keysNode.kind() != YamlNode.Kind.LIST) {
             typeError(keysNode, "keys", "a list of entries with key, name and rate_limit");
         } else if (keysNode != null) {
+            // By SHA-256 in hex, so that a key and another entry's key_sha256 of it are found to be the same.
             Map<String, YamlNode> seenKeys = new HashMap<>();
             Map<String, YamlNode> seenNames = new HashMap<>();
             for (YamlNode item : keysNode.items()) {
@@ -146,20 +175,28 @@ final class ConfigReader {
             return null;
         }
         Section s = new Section(item, item.pointer());
-        YamlNode keyNode = s.required("key");
-        String key = string(keyNode, "key", null);
-        if (key != null) {
-            if (key.isEmpty()) {
-                problems.at(keyNode, "key must not be empty");
-                key = null;
-            } else if (!key.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
-                problems.at(keyNode, "key may only contain printable ASCII characters, without spaces");
-                key = null;
-            } else {
-                YamlNode first = seenKeys.putIfAbsent(key, keyNode);
-                if (first != null) {
-                    problems.at(keyNode, "duplicate API key, the same as " + first.pointer());
-                }
+        boolean keyWritten = item.entries().containsKey("key");
+        boolean hashWritten = item.entries().containsKey("key_sha256");
+        YamlNode keyNode = s.optional("key");
+        YamlNode hashNode = s.optional("key_sha256");
+        String key = null;
+        String hash = null;
+        if (keyWritten && hashWritten) {
+            YamlNode second = item.entries().get("key_sha256");
+            problems.atKey(second, second.pointer(), "give either key or key_sha256, not both");
+        } else if (!keyWritten && !hashWritten) {
+            problems.add(item.line(), item.column(), item.pointer(), "missing required key 'key' or 'key_sha256'");
+        } else if (keyWritten) {
+            key = apiKeyText(keyNode, item.entries().get("key"));
+        } else {
+            hash = apiKeyHash(hashNode, item.entries().get("key_sha256"));
+        }
+        if (key != null || hash != null) {
+            String digest = hash != null ? hash : HexFormat.of().formatHex(ApiKeyConfig.sha256(key));
+            YamlNode at = key != null ? keyNode : hashNode;
+            YamlNode first = seenKeys.putIfAbsent(digest, at);
+            if (first != null) {
+                problems.at(at, "duplicate API key, the same as " + first.pointer());
             }
         }
         YamlNode nameNode = s.required("name");
@@ -174,14 +211,64 @@ final class ConfigReader {
             } else {
                 YamlNode first = seenNames.putIfAbsent(name, nameNode);
                 if (first != null) {
-                    problems.at(nameNode, "duplicate client name '" + name + "', already used by " + first.pointer());
+                    // A name taken from the environment is not repeated: nothing from the environment under /auth is.
+                    String shown = nameNode.substituted() || first.substituted() ? "" : " '" + name + "'";
+                    problems.at(nameNode, "duplicate client name" + shown + ", already used by " + first.pointer());
                 }
             }
         }
         YamlNode limitNode = s.required("rate_limit");
         long limit = limitNode == null ? 0 : integer(limitNode, "rate_limit", 1, MAX_RATE_LIMIT, 0);
         s.rejectUnknownKeys();
-        return key == null || name == null || limit < 1 ? null : new ApiKeyConfig(key, name, limit);
+        return (key == null && hash == null) || name == null || limit < 1 ? null
+                : new ApiKeyConfig(key, hash, name, limit);
+    }
+
+    /** The {@code key} of an entry, or null with the problem reported; {@code node} is null when empty. */
+    private String apiKeyText(YamlNode node, YamlNode written) {
+        if (node == null) {
+            problems.at(written, "key must not be empty");
+            return null;
+        }
+        String key = string(node, "key", null);
+        if (key == null) {
+            return null;
+        }
+        if (key.isEmpty()) {
+            problems.at(node, "key must not be empty");
+            return null;
+        }
+        if (!key.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+            problems.at(node, "key may only contain printable ASCII characters, without spaces");
+            return null;
+        }
+        return key;
+    }
+
+    /**
+     * The {@code key_sha256} of an entry in lower case, or null with the problem reported. A hash of digits only
+     * reads as a YAML number; its text is taken as written.
+     */
+    private String apiKeyHash(YamlNode node, YamlNode written) {
+        if (node == null) {
+            problems.at(written, "key_sha256 must not be empty");
+            return null;
+        }
+        if (node.kind() == YamlNode.Kind.INVALID) {
+            return null;
+        }
+        if (node.kind() != YamlNode.Kind.STRING && node.kind() != YamlNode.Kind.INTEGER
+                && node.kind() != YamlNode.Kind.DECIMAL) {
+            typeError(node, "key_sha256", "64 hex digits");
+            return null;
+        }
+        String text = node.text();
+        if (!ApiKeyConfig.isSha256Hex(text)) {
+            problems.at(node, "key_sha256 must be 64 hex digits: the first field printed by"
+                    + " printf %s \"$KEY\" | sha256sum");
+            return null;
+        }
+        return text.toLowerCase(Locale.ROOT);
     }
 
     private RateLimitConfig rateLimit(Section s) {
@@ -442,11 +529,12 @@ final class ConfigReader {
         AuthMode auth = authMode(s.optional("auth"));
         Duration timeout = duration(s.optional("timeout"), "timeout", ONE_MS, MAX_ROUTE_TIMEOUT,
                 RouteConfig.DEFAULT_TIMEOUT);
+        long maxBody = size(s.optional("max_body"), "max_body", 0, MAX_BODY, RouteConfig.DEFAULT_MAX_BODY);
         s.rejectUnknownKeys();
         if (prefix == null || upstream.isEmpty()) {
             return null;
         }
-        return new RouteConfig(prefix, upstream, stripPrefix, preserveHost, auth, timeout);
+        return new RouteConfig(prefix, upstream, stripPrefix, preserveHost, auth, timeout, maxBody);
     }
 
     /** The rules that make prefix matching on segment boundaries unambiguous; null when the prefix is fine. */
@@ -575,7 +663,9 @@ final class ConfigReader {
         if (node == null) {
             return fallback;
         }
-        if (node.kind() != YamlNode.Kind.INTEGER) {
+        boolean fromEnvironment = node.kind() == YamlNode.Kind.STRING && node.substituted()
+                && node.text().matches("-?[0-9]+");
+        if (node.kind() != YamlNode.Kind.INTEGER && !fromEnvironment) {
             typeError(node, label, "a whole number");
             return fallback;
         }
@@ -587,7 +677,9 @@ final class ConfigReader {
             return fallback;
         }
         if (value.compareTo(BigInteger.valueOf(min)) < 0 || value.compareTo(BigInteger.valueOf(max)) > 0) {
-            problems.at(node, label + " must be between " + min + " and " + max + ", got " + shorten(node.text()));
+            boolean hidden = node.substituted() && mayHoldSecrets(node.pointer());
+            problems.at(node, label + " must be between " + min + " and " + max
+                    + (hidden ? "" : ", got " + shorten(node.text())));
             return fallback;
         }
         return value.longValue();
@@ -597,7 +689,9 @@ final class ConfigReader {
         if (node == null) {
             return fallback;
         }
-        if (node.kind() != YamlNode.Kind.BOOLEAN) {
+        boolean fromEnvironment = node.kind() == YamlNode.Kind.STRING && node.substituted()
+                && (node.text().equals("true") || node.text().equals("false"));
+        if (node.kind() != YamlNode.Kind.BOOLEAN && !fromEnvironment) {
             typeError(node, label, "true or false");
             return fallback;
         }
@@ -625,6 +719,34 @@ final class ConfigReader {
         }
         if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
             problems.at(node, label + " must be between " + Durations.format(min) + " and " + Durations.format(max)
+                    + ", got " + node.text());
+            return fallback;
+        }
+        return value;
+    }
+
+    /** A byte count: a whole number, or a number and a binary unit ({@link Sizes}). */
+    private long size(YamlNode node, String label, long min, long max, long fallback) {
+        if (node == null) {
+            return fallback;
+        }
+        if (node.kind() == YamlNode.Kind.MAPPING || node.kind() == YamlNode.Kind.LIST
+                || node.kind() == YamlNode.Kind.BOOLEAN) {
+            typeError(node, label, "a size like 16KiB");
+            return fallback;
+        }
+        if (node.kind() == YamlNode.Kind.INVALID) {
+            return fallback;
+        }
+        long value;
+        try {
+            value = Sizes.parse(node.text());
+        } catch (IllegalArgumentException e) {
+            problems.at(node, label + ": " + e.getMessage());
+            return fallback;
+        }
+        if (value < min || value > max) {
+            problems.at(node, label + " must be between " + Sizes.format(min) + " and " + Sizes.format(max)
                     + ", got " + node.text());
             return fallback;
         }

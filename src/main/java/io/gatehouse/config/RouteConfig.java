@@ -9,6 +9,16 @@ import java.util.Objects;
  * One entry of {@code routes}: a path prefix and the backend targets it forwards to. Each target is an
  * {@code http} URI with a host, an optional port and an optional base path that never ends in '/' (empty when
  * there is none), so that {@code basePath + requestPath} needs no further care.
+ *
+ * @param prefix       the path prefix, matched on segment boundaries
+ * @param upstream     the backend targets, at least one
+ * @param stripPrefix  remove the prefix before forwarding
+ * @param preserveHost forward the client's {@code Host} instead of the backend's
+ * @param auth         whether the route requires an API key
+ * @param timeout      time allowed for the backend's response head
+ * @param maxBody      the largest request body accepted, in bytes; a larger {@code Content-Length} is answered 413
+ *                     before anything is forwarded, and a chunked body that grows past it aborts the backend
+ *                     request; {@value #NO_BODY_LIMIT} means no limit
  */
 public record RouteConfig(
         String prefix,
@@ -16,9 +26,13 @@ public record RouteConfig(
         boolean stripPrefix,
         boolean preserveHost,
         AuthMode auth,
-        Duration timeout) {
+        Duration timeout,
+        long maxBody) {
 
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+    public static final long DEFAULT_MAX_BODY = 10 * Sizes.MIB;
+    /** For {@link #maxBody}: no limit. */
+    public static final long NO_BODY_LIMIT = 0;
 
     public RouteConfig {
         Objects.requireNonNull(prefix, "prefix");
@@ -31,10 +45,28 @@ public record RouteConfig(
         if (upstream.isEmpty()) {
             throw new IllegalArgumentException("route " + prefix + " has no upstream");
         }
+        if (maxBody < 0) {
+            throw new IllegalArgumentException("negative maxBody: " + maxBody);
+        }
     }
 
-    /** A route with every optional key at its default: no prefix stripping, API key required, 30 s timeout. */
+    /** A route with the default body limit ({@value #DEFAULT_MAX_BODY} bytes). */
+    public RouteConfig(String prefix, List<URI> upstream, boolean stripPrefix, boolean preserveHost, AuthMode auth,
+            Duration timeout) {
+        this(prefix, upstream, stripPrefix, preserveHost, auth, timeout, DEFAULT_MAX_BODY);
+    }
+
+    /** A route with every optional key at its default: no prefix stripping, API key required, 30 s, 10 MiB. */
     public static RouteConfig defaults(String prefix, URI upstream) {
         return new RouteConfig(prefix, List.of(upstream), false, false, AuthMode.API_KEY, DEFAULT_TIMEOUT);
+    }
+
+    /** Whether {@link #maxBody} limits anything. */
+    public boolean limitsBody() {
+        return maxBody != NO_BODY_LIMIT;
+    }
+
+    public RouteConfig withMaxBody(long bytes) {
+        return new RouteConfig(prefix, upstream, stripPrefix, preserveHost, auth, timeout, bytes);
     }
 }

@@ -52,11 +52,12 @@ final class YamlNode {
     private final int keyLine;
     private final int keyColumn;
     private final String text;
+    private final boolean substituted;
     private final Map<String, YamlNode> entries;
     private final List<YamlNode> items;
 
     private YamlNode(Kind kind, String pointer, TokenStreamLocation value, int keyLine, int keyColumn, String text,
-            Map<String, YamlNode> entries, List<YamlNode> items) {
+            boolean substituted, Map<String, YamlNode> entries, List<YamlNode> items) {
         this.kind = kind;
         this.pointer = pointer;
         this.line = value.getLineNr();
@@ -64,6 +65,7 @@ final class YamlNode {
         this.keyLine = keyLine;
         this.keyColumn = keyColumn;
         this.text = text;
+        this.substituted = substituted;
         this.entries = entries;
         this.items = items;
     }
@@ -94,9 +96,21 @@ final class YamlNode {
         return keyColumn;
     }
 
-    /** The scalar's text as written (without quotes); null for mappings and lists. */
+    /**
+     * The scalar's text as written (without quotes), with {@code ${NAME}} references replaced; null for mappings
+     * and lists.
+     */
     String text() {
         return text;
+    }
+
+    /**
+     * Whether the text held a {@code ${NAME}} reference. Such a value is a YAML string whatever the variable holds;
+     * readers that expect a number or a boolean accept its text instead, and messages under {@code /auth} never
+     * repeat it.
+     */
+    boolean substituted() {
+        return substituted;
     }
 
     /** The entries of a mapping by key, in file order; empty for other kinds. */
@@ -135,7 +149,7 @@ final class YamlNode {
      * Reads one YAML document. Syntax errors, duplicate keys, aliases and extra documents go to {@code problems};
      * returns null when the document is empty or cannot be read at all.
      */
-    static YamlNode read(String yaml, Problems problems) {
+    static YamlNode read(String yaml, Map<String, String> env, Problems problems) {
         try (JsonParser parser = YAML.createParser(ObjectReadContext.empty(), yaml)) {
             try {
                 if (parser.nextToken() == null) {
@@ -143,7 +157,7 @@ final class YamlNode {
                     return null;
                 }
                 TokenStreamLocation start = parser.currentTokenLocation();
-                YamlNode root = value(parser, "", start.getLineNr(), start.getColumnNr(), problems);
+                YamlNode root = value(parser, "", start.getLineNr(), start.getColumnNr(), env, problems);
                 if (parser.nextToken() != null) {
                     TokenStreamLocation extra = parser.currentTokenLocation();
                     problems.add(extra.getLineNr(), extra.getColumnNr(), "",
@@ -157,7 +171,8 @@ final class YamlNode {
         }
     }
 
-    private static YamlNode value(JsonParser parser, String pointer, int keyLine, int keyColumn, Problems problems) {
+    private static YamlNode value(JsonParser parser, String pointer, int keyLine, int keyColumn,
+            Map<String, String> env, Problems problems) {
         TokenStreamLocation at = parser.currentTokenLocation();
         JsonToken token = parser.currentToken();
         switch (token) {
@@ -168,7 +183,8 @@ final class YamlNode {
                     TokenStreamLocation keyAt = parser.currentTokenLocation();
                     String childPointer = pointer + "/" + escape(key);
                     parser.nextToken();
-                    YamlNode child = value(parser, childPointer, keyAt.getLineNr(), keyAt.getColumnNr(), problems);
+                    YamlNode child = value(parser, childPointer, keyAt.getLineNr(), keyAt.getColumnNr(), env,
+                            problems);
                     YamlNode first = entries.putIfAbsent(key, child);
                     if (first != null) {
                         String shown = ConfigReader.keyForMessage(pointer, key, List.of());
@@ -177,7 +193,7 @@ final class YamlNode {
                                         + ", first written on line " + first.keyLine());
                     }
                 }
-                return new YamlNode(Kind.MAPPING, pointer, at, keyLine, keyColumn, null,
+                return new YamlNode(Kind.MAPPING, pointer, at, keyLine, keyColumn, null, false,
                         Collections.unmodifiableMap(entries), List.of());
             }
             case START_ARRAY: {
@@ -185,18 +201,18 @@ final class YamlNode {
                 while (parser.nextToken() != JsonToken.END_ARRAY) {
                     TokenStreamLocation itemAt = parser.currentTokenLocation();
                     items.add(value(parser, pointer + "/" + items.size(), itemAt.getLineNr(),
-                            itemAt.getColumnNr(), problems));
+                            itemAt.getColumnNr(), env, problems));
                 }
-                return new YamlNode(Kind.LIST, pointer, at, keyLine, keyColumn, null, Map.of(),
+                return new YamlNode(Kind.LIST, pointer, at, keyLine, keyColumn, null, false, Map.of(),
                         Collections.unmodifiableList(items));
             }
             default:
-                return scalar(parser, token, pointer, at, keyLine, keyColumn, problems);
+                return scalar(parser, token, pointer, at, keyLine, keyColumn, env, problems);
         }
     }
 
     private static YamlNode scalar(JsonParser parser, JsonToken token, String pointer, TokenStreamLocation at,
-            int keyLine, int keyColumn, Problems problems) {
+            int keyLine, int keyColumn, Map<String, String> env, Problems problems) {
         Kind kind;
         switch (token) {
             case VALUE_STRING:
@@ -226,7 +242,87 @@ final class YamlNode {
                     "YAML aliases (*name) are not supported; write the value out");
         }
         String text = kind == Kind.INVALID ? null : parser.getString();
-        return new YamlNode(kind, pointer, at, keyLine, keyColumn, text, Map.of(), List.of());
+        boolean substituted = false;
+        if (kind == Kind.STRING && text.indexOf('$') >= 0) {
+            Substitution result = substitute(text, env, pointer, at, problems);
+            if (result == null) {
+                kind = Kind.INVALID;
+                text = null;
+            } else {
+                substituted = result.referenced();
+                text = result.text();
+            }
+        }
+        return new YamlNode(kind, pointer, at, keyLine, keyColumn, text, substituted, Map.of(), List.of());
+    }
+
+    /**
+     * Replaces each {@code ${NAME}} in one scalar with the variable's value and each {@code $${} with a literal
+     * {@code ${}; values are inserted as they are, never scanned again. Returns null, with the problem reported at
+     * the scalar, for an unset variable or a malformed reference. Messages name the variable, never a value, and
+     * under {@code /auth} or the Redis URL not even the malformed text.
+     */
+    private static Substitution substitute(String text, Map<String, String> env, String pointer, TokenStreamLocation at,
+            Problems problems) {
+        StringBuilder out = new StringBuilder(text.length());
+        boolean referenced = false;
+        int i = 0;
+        while (i < text.length()) {
+            if (text.startsWith("$${", i)) {
+                out.append("${");
+                i += 3;
+            } else if (text.startsWith("${", i)) {
+                int end = text.indexOf('}', i + 2);
+                if (end < 0) {
+                    problems.add(at.getLineNr(), at.getColumnNr(), pointer, "unclosed ${ in an environment reference;"
+                            + " write ${NAME}, or $${ for a literal ${");
+                    return null;
+                }
+                String name = text.substring(i + 2, end);
+                if (!isVariableName(name)) {
+                    boolean secret = ConfigReader.mayHoldSecrets(pointer);
+                    problems.add(at.getLineNr(), at.getColumnNr(), pointer, "invalid environment reference"
+                            + (secret ? "" : " '${" + abbreviate(name) + "}'")
+                            + "; a name is letters, digits and '_', not starting with a digit, like ${API_KEY}"
+                            + " (write $${ for a literal ${)");
+                    return null;
+                }
+                String value = env.get(name);
+                if (value == null) {
+                    problems.add(at.getLineNr(), at.getColumnNr(), pointer,
+                            "environment variable " + name + " is not set");
+                    return null;
+                }
+                out.append(value);
+                referenced = true;
+                i = end + 1;
+            } else {
+                out.append(text.charAt(i));
+                i++;
+            }
+        }
+        return new Substitution(out.toString(), referenced);
+    }
+
+    private record Substitution(String text, boolean referenced) {
+    }
+
+    /** {@code [A-Za-z_][A-Za-z0-9_]*}. */
+    static boolean isVariableName(String name) {
+        if (name.isEmpty() || (name.charAt(0) >= '0' && name.charAt(0) <= '9')) {
+            return false;
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String abbreviate(String text) {
+        return text.length() <= 40 ? text : text.substring(0, 37) + "...";
     }
 
     /**

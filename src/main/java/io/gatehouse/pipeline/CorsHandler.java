@@ -12,6 +12,8 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.ReferenceCountUtil;
 
+import java.util.List;
+
 /**
  * CORS: picks the headers for the request's Origin and adds them to every final response on its way out, proxied
  * or the gateway's own. An {@code OPTIONS} request is answered 204 here, before authentication, and never
@@ -72,10 +74,14 @@ public final class CorsHandler extends ChannelDuplexHandler {
     }
 
     private static void appendVaryOrigin(HttpHeaders headers) {
-        String vary = headers.get(HttpHeaderNames.VARY);
-        if (vary == null) {
+        // A backend may send several Vary headers: judge and keep them all, not just the first.
+        List<String> values = headers.getAll(HttpHeaderNames.VARY);
+        if (values.isEmpty()) {
             headers.set(HttpHeaderNames.VARY, HttpHeaderNames.ORIGIN);
-        } else if (!containsToken(vary, "origin") && !vary.trim().equals("*")) {
+            return;
+        }
+        String vary = String.join(", ", values);
+        if (!containsToken(vary, "origin") && !containsToken(vary, "*")) {
             headers.set(HttpHeaderNames.VARY, vary + ", Origin");
         }
     }

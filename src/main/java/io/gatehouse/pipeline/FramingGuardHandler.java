@@ -5,6 +5,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -21,7 +22,8 @@ import java.util.List;
 /**
  * Refuses requests that the decoder could not parse or whose framing is ambiguous, before any policy or backend
  * sees them: a request two parsers could read two ways must never be forwarded. Answers 400 (414, 431, 405, 501
- * where those say more) with {@code Connection: close}; the connection handler then closes after the write.
+ * where those say more) with {@code Connection: close}; the connection handler then closes after the write. A body
+ * the decoder could not parse ends the connection, since its request may already be on its way to the backend.
  */
 public final class FramingGuardHandler extends ChannelInboundHandlerAdapter {
 
@@ -30,6 +32,18 @@ public final class FramingGuardHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (discarder.discard(msg)) {
+            return;
+        }
+        if (!(msg instanceof HttpRequest) && msg instanceof HttpContent content
+                && content.decoderResult().isFailure()) {
+            // A bad chunk size or oversized trailers: the decoder ends the body with a failed last content. Passed
+            // on, it would end the backend's request as if the body were complete, so end the connection instead.
+            content.release();
+            Exchange exchange = Exchange.of(ctx.channel());
+            if (exchange != null) {
+                exchange.failure("malformed request body");
+            }
+            ctx.close();
             return;
         }
         if (msg instanceof HttpRequest request) {

@@ -1,12 +1,16 @@
 package io.gatehouse.pipeline;
 
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 
 /**
  * Lets a handler that answered a request itself drop the rest of that request's body: every later
  * {@link HttpContent} up to and including the {@link LastHttpContent} is released and goes no further.
+ * <p>
+ * A new request head also ends the discarding: the connection handler reads one request at a time and may itself
+ * swallow the rest of an early-answered body, so that this handler never sees its {@link LastHttpContent}.
  */
 final class RequestDiscarder {
 
@@ -19,6 +23,10 @@ final class RequestDiscarder {
 
     /** Releases {@code msg} and returns true when it belongs to a request being discarded. */
     boolean discard(Object msg) {
+        if (msg instanceof HttpRequest) {
+            discarding = false;
+            return false;
+        }
         if (!discarding || !(msg instanceof HttpContent)) {
             return false;
         }

@@ -66,7 +66,13 @@ final class BackendCall {
     private boolean reusable = true;
     private boolean done;
     private ScheduledFuture<?> timer;
+    /** When the backend last made progress, or when we last started waiting on it; see {@link #checkTimeout}. */
     private long lastBackendActivity;
+    private boolean backendWritePending;
+    private boolean clientWritePending;
+    private boolean continueRelayed;
+    /** A piece of the request body that arrived while a retry was reconnecting; written after the head. */
+    private HttpContent heldContent;
 
     BackendCall(ChannelHandlerContext client, Exchange exchange, HttpRequest request, BackendPools pools) {
         this.client = client;
@@ -157,6 +163,8 @@ final class BackendCall {
         backend = channel;
         reused = pooled;
         BackendHandler.of(channel).attach(this);
+        backendWritePending = true;
+        startTimer();
         backend.writeAndFlush(request).addListener((ChannelFutureListener) f -> {
             if (done || f.channel() != backend) {
                 return;
@@ -166,8 +174,14 @@ final class BackendCall {
                 return;
             }
             headWritten = true;
+            backendWritePending = false;
+            lastBackendActivity = System.nanoTime();
             backend.read();
-            if (requestSent) {
+            HttpContent held = heldContent;
+            if (held != null) {
+                heldContent = null;
+                writeToBackend(held);
+            } else if (requestSent) {
                 // A retry after the client's request had already ended (an empty body): send its end again.
                 writeToBackend(LastHttpContent.EMPTY_LAST_CONTENT);
             } else {
@@ -178,12 +192,18 @@ final class BackendCall {
 
     /** The next piece of the client's request body. */
     void onClientContent(HttpContent content) {
-        if (done || responseStarted || backend == null) {
+        if (done || responseStarted) {
             // Answered already (or an early response): the rest of the request goes nowhere.
             content.release();
             return;
         }
         requestBodyBytes += content.content().readableBytes();
+        if (backend == null) {
+            // A retry is reconnecting; reads are paced, so this is the only piece that can arrive meanwhile.
+            ReferenceCountUtil.release(heldContent);
+            heldContent = content;
+            return;
+        }
         writeToBackend(content);
     }
 
@@ -194,13 +214,18 @@ final class BackendCall {
             startTimer();
         }
         Channel target = backend;
+        backendWritePending = true;
         target.writeAndFlush(content).addListener((ChannelFutureListener) f -> {
             if (done || f.channel() != backend) {
                 return;
             }
+            backendWritePending = false;
             if (!f.isSuccess()) {
                 onBackendFailure(f.cause());
-            } else if (!last) {
+                return;
+            }
+            lastBackendActivity = System.nanoTime();
+            if (!last) {
                 client.read();
             }
         });
@@ -245,6 +270,7 @@ final class BackendCall {
                 return;
             }
             if (code == 100 && expectContinue && !requestSent) {
+                continueRelayed = true;
                 client.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
                         client.alloc().buffer(0)));
             }
@@ -259,6 +285,7 @@ final class BackendCall {
         HopByHopHeaders.strip(response.headers());
         frameForClient(response);
         response.setProtocolVersion(HttpVersion.HTTP_1_1);
+        clientWritePending = true;
         client.writeAndFlush(response).addListener(afterClientWrite(false));
     }
 
@@ -281,14 +308,23 @@ final class BackendCall {
         if (last) {
             finish();
         }
+        clientWritePending = true;
         client.writeAndFlush(content).addListener(afterClientWrite(last));
     }
 
     private ChannelFutureListener afterClientWrite(boolean last) {
         return f -> {
+            clientWritePending = false;
+            if (done) {
+                // Finished (the backend connection may already serve another call) or failed: nothing to do here;
+                // the connection handler closes the client connection when a write failed.
+                return;
+            }
             if (!f.isSuccess()) {
                 abort("client write failed");
-            } else if (!last && !done) {
+            } else if (!last) {
+                // The client took the last piece; from now on a silent backend is the backend's fault.
+                lastBackendActivity = System.nanoTime();
                 backend.read();
             }
         };
@@ -372,6 +408,7 @@ final class BackendCall {
         Channel stale = backend;
         backend = null;
         headWritten = false;
+        backendWritePending = false;
         detachAndClose(stale);
         cancelTimer();
         connect();
@@ -384,10 +421,19 @@ final class BackendCall {
         }
     }
 
-    /** The response timeout counts from the end of the request or the last byte from the backend. */
+    /**
+     * The response timeout measures the backend's silence only: the time since it last took request bytes or sent
+     * response bytes while the gateway was waiting on it. Time spent waiting on the client (its request body still
+     * coming, or a slow reader holding the response back) does not count; a client that stalls is not the
+     * backend's fault.
+     */
     private void checkTimeout() {
         timer = null;
         if (done) {
+            return;
+        }
+        if (waitingOnClient()) {
+            timer = client.executor().schedule(this::checkTimeout, timeoutNanos, TimeUnit.NANOSECONDS);
             return;
         }
         long idle = System.nanoTime() - lastBackendActivity;
@@ -401,6 +447,17 @@ final class BackendCall {
         } else {
             abort("backend response stalled");
         }
+    }
+
+    private boolean waitingOnClient() {
+        if (clientWritePending) {
+            return true;
+        }
+        if (responseStarted || requestSent || backendWritePending || interim) {
+            return false;
+        }
+        // The request body is still to come from the client, unless the client waits for a 100 the backend owes.
+        return !(expectContinue && requestBodyBytes == 0 && !continueRelayed);
     }
 
     private void cancelTimer() {
@@ -427,6 +484,7 @@ final class BackendCall {
     private void respondError(HttpResponseStatus status, String message, String reason) {
         done = true;
         cancelTimer();
+        releaseHeld();
         exchange.failure(reason);
         detachAndClose(backend);
         backend = null;
@@ -439,6 +497,7 @@ final class BackendCall {
     private void abort(String reason) {
         done = true;
         cancelTimer();
+        releaseHeld();
         exchange.failure(reason);
         detachAndClose(backend);
         backend = null;
@@ -452,9 +511,17 @@ final class BackendCall {
         }
         done = true;
         cancelTimer();
+        releaseHeld();
         exchange.failure("client closed the connection");
         detachAndClose(backend);
         backend = null;
+    }
+
+    private void releaseHeld() {
+        if (heldContent != null) {
+            heldContent.release();
+            heldContent = null;
+        }
     }
 
     private static void detachAndClose(Channel channel) {

@@ -71,10 +71,13 @@ class ConfigLoaderTest {
         GatewayConfig config = ConfigLoader.load(Path.of("src/test/resources/config/full.yaml"));
 
         assertThat(config.server()).isEqualTo(new ServerConfig("127.0.0.1", 8080, 4, Duration.ofSeconds(90),
-                Duration.ofSeconds(5)));
+                Duration.ofSeconds(5), 8192, 65536, 200, 8192, Duration.ofSeconds(5), Duration.ofSeconds(20),
+                Duration.ofMinutes(1), 0, 0));
         assertThat(config.auth()).isEqualTo(new AuthConfig("Authorization-Key", List.of(
                 new ApiKeyConfig("key_test_one", "client.one", 10),
-                new ApiKeyConfig("key_test_two:with@symbols", "client-two@example", 1_000_000_000))));
+                new ApiKeyConfig("key_test_two:with@symbols", "client-two@example", 1_000_000_000),
+                ApiKeyConfig.ofSha256("14bbdde36a972f6f995d90109e10c68dca080dc80445d92978c7e2e0588f13e5",
+                        "client-three", 5))));
         assertThat(config.rateLimit()).isEqualTo(new RateLimitConfig(Duration.ofMillis(250)));
         assertThat(config.cors()).isEqualTo(new CorsConfig(
                 List.of("https://app.example.com", "http://localhost:5173"), List.of("GET", "PATCH"),
@@ -85,7 +88,7 @@ class ConfigLoaderTest {
                 RouteConfig.defaults("/", URI.create("http://localhost:5000")),
                 new RouteConfig("/api/v1/users",
                         List.of(URI.create("http://10.0.0.1:8080/internal"), URI.create("http://users.internal")),
-                        true, true, AuthMode.NONE, Duration.ofMinutes(2)));
+                        true, true, AuthMode.NONE, Duration.ofMinutes(2), 0));
     }
 
     @Test

@@ -25,7 +25,15 @@ public final class RawHttpClient implements AutoCloseable {
     private final OutputStream out;
 
     public RawHttpClient(int port) throws IOException {
+        this(port, 0);
+    }
+
+    /** A client whose socket receive buffer is {@code receiveBuffer} bytes (0: the system default), to read slowly. */
+    public RawHttpClient(int port, int receiveBuffer) throws IOException {
         socket = new Socket();
+        if (receiveBuffer > 0) {
+            socket.setReceiveBufferSize(receiveBuffer);
+        }
         socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
         socket.setSoTimeout(15_000);
         in = socket.getInputStream();
@@ -44,19 +52,9 @@ public final class RawHttpClient implements AutoCloseable {
 
     /** Reads one response; {@code headRequest} when it answers a HEAD (no body whatever the headers say). */
     public Response read(boolean headRequest) throws IOException {
-        String statusLine = readLine();
-        if (statusLine == null) {
-            throw new IOException("connection closed before a response");
-        }
-        String[] parts = statusLine.split(" ", 3);
-        int status = Integer.parseInt(parts[1]);
-        Map<String, List<String>> headers = new LinkedHashMap<>();
-        String line;
-        while ((line = readLine()) != null && !line.isEmpty()) {
-            int colon = line.indexOf(':');
-            headers.computeIfAbsent(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), k -> new ArrayList<>())
-                    .add(line.substring(colon + 1).trim());
-        }
+        Response head = readHead();
+        int status = head.status();
+        Map<String, List<String>> headers = head.headers();
         byte[] body;
         String te = first(headers, "transfer-encoding");
         String cl = first(headers, "content-length");
@@ -74,6 +72,52 @@ public final class RawHttpClient implements AutoCloseable {
 
     public Response read() throws IOException {
         return read(false);
+    }
+
+    /** Reads a status line and header block only, leaving the body unread (see {@link #readToEnd()}). */
+    public Response readHead() throws IOException {
+        String statusLine = readLine();
+        if (statusLine == null) {
+            throw new IOException("connection closed before a response");
+        }
+        String[] parts = statusLine.split(" ", 3);
+        int status = Integer.parseInt(parts[1]);
+        Map<String, List<String>> headers = new LinkedHashMap<>();
+        String line;
+        while ((line = readLine()) != null && !line.isEmpty()) {
+            int colon = line.indexOf(':');
+            headers.computeIfAbsent(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), k -> new ArrayList<>())
+                    .add(line.substring(colon + 1).trim());
+        }
+        return new Response(status, headers, new byte[0]);
+    }
+
+    /** Every byte until the server closes or resets the connection; fails if it stays open past the timeout. */
+    public byte[] readToEnd() throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        byte[] buffer = new byte[8192];
+        try {
+            int n;
+            while ((n = in.read(buffer)) != -1) {
+                bytes.write(buffer, 0, n);
+            }
+        } catch (SocketTimeoutException e) {
+            throw e;
+        } catch (IOException e) {
+            // a reset ends the stream too
+        }
+        return bytes.toByteArray();
+    }
+
+    /** The socket's input, for reading a body at the test's own pace after {@link #readHead()}. */
+    public InputStream input() {
+        return in;
+    }
+
+    /** Sets how long a read may block (15 s by default). */
+    public RawHttpClient timeout(int millis) throws IOException {
+        socket.setSoTimeout(millis);
+        return this;
     }
 
     /** True when the server closed the connection: a read returns end of stream (or reset) within the timeout. */

@@ -1,0 +1,27 @@
+package io.gatehouse.testing;
+
+import java.time.Duration;
+import java.util.function.BooleanSupplier;
+
+/** Waits on a condition with a bounded deadline, for real-socket tests that must not sleep for a fixed time. */
+public final class Await {
+
+    private Await() {
+    }
+
+    /** Polls {@code condition} every few milliseconds until it holds; fails with {@code what} at the deadline. */
+    public static void until(Duration timeout, String what, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("timed out after " + timeout.toMillis() + " ms waiting for " + what);
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted waiting for " + what, e);
+            }
+        }
+    }
+}
