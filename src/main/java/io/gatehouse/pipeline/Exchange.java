@@ -27,6 +27,7 @@ public final class Exchange {
     private final boolean clientHttp10;
     private final String origin;
     private final long declaredLength;
+    private final boolean h2cUpgrade;
 
     private String requestId;
     private String path;
@@ -47,6 +48,7 @@ public final class Exchange {
         this.clientHttp10 = !request.protocolVersion().isKeepAliveDefault();
         this.origin = request.headers().get(HttpHeaderNames.ORIGIN);
         this.declaredLength = declaredLength(request);
+        this.h2cUpgrade = request.headers().containsValue(HttpHeaderNames.UPGRADE, "h2c", true);
     }
 
     private static long declaredLength(HttpRequest request) {
@@ -77,6 +79,8 @@ public final class Exchange {
     public String origin() { return origin; }
     /** The request body's Content-Length; 0 without one, {@code Long.MAX_VALUE} when chunked. */
     public long declaredLength() { return declaredLength; }
+    /** Whether the request asked to upgrade to cleartext HTTP/2 (its Upgrade header is removed as hop-by-hop). */
+    public boolean h2cUpgrade() { return h2cUpgrade; }
 
     public String requestId() { return requestId; }
     public void requestId(String requestId) { this.requestId = requestId; }

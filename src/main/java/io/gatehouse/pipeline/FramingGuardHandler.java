@@ -47,7 +47,7 @@ public final class FramingGuardHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (msg instanceof HttpRequest request) {
-            Rejection rejection = check(request);
+            Rejection rejection = check(request, Exchange.of(ctx.channel()));
             if (rejection != null) {
                 discarder.start(request);
                 ReferenceCountUtil.release(request);
@@ -64,7 +64,7 @@ public final class FramingGuardHandler extends ChannelInboundHandlerAdapter {
     private record Rejection(HttpResponseStatus status, String message) {
     }
 
-    static Rejection check(HttpRequest request) {
+    static Rejection check(HttpRequest request, Exchange exchange) {
         DecoderResult result = request.decoderResult();
         if (result.isFailure()) {
             Throwable cause = result.cause();
@@ -109,6 +109,19 @@ public final class FramingGuardHandler extends ChannelInboundHandlerAdapter {
         }
         if (HttpMethod.CONNECT.equals(request.method())) {
             return new Rejection(HttpResponseStatus.METHOD_NOT_ALLOWED, "CONNECT is not supported");
+        }
+        if (exchange.h2cUpgrade()) {
+            // The Upgrade header itself is hop-by-hop and already gone; the exchange remembers it was asked for.
+            return new Rejection(HttpResponseStatus.BAD_REQUEST, "Upgrade to h2c is not supported");
+        }
+        if (headers.size() > exchange.config().config().server().maxHeaders()) {
+            return new Rejection(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Too many request headers");
+        }
+        for (var header : headers) {
+            // Some backends fold '_' into '-': X_API_Key must not become a second X-API-Key behind our back.
+            if (header.getKey().indexOf('_') >= 0) {
+                return new Rejection(HttpResponseStatus.BAD_REQUEST, "Underscore in a header name");
+            }
         }
         return null;
     }

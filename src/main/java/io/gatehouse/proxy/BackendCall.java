@@ -163,6 +163,7 @@ final class BackendCall {
         backend = channel;
         reused = pooled;
         BackendHandler.of(channel).attach(this);
+        channel.pipeline().get(BackendCodec.class).expectResponseTo(request.method());
         backendWritePending = true;
         startTimer();
         backend.writeAndFlush(request).addListener((ChannelFutureListener) f -> {
@@ -277,6 +278,13 @@ final class BackendCall {
             backend.read();
             return;
         }
+        String framingProblem = framingProblem(response);
+        if (framingProblem != null) {
+            reusable = false;
+            LOG.debug("response from {} refused: {}", pool.address(), framingProblem);
+            respondError(HttpResponseStatus.BAD_GATEWAY, "Bad gateway", "backend response " + framingProblem);
+            return;
+        }
         responseStarted = true;
         if (!requestSent || !HttpUtil.isKeepAlive(response)) {
             // An early answer leaves the request half-sent: that connection cannot carry another request.
@@ -328,6 +336,23 @@ final class BackendCall {
                 backend.read();
             }
         };
+    }
+
+    /** Why a response head's framing is ambiguous, or null: such a response is never relayed. */
+    private static String framingProblem(HttpResponse response) {
+        HttpHeaders headers = response.headers();
+        var codings = headers.getAll(HttpHeaderNames.TRANSFER_ENCODING);
+        var lengths = headers.getAll(HttpHeaderNames.CONTENT_LENGTH);
+        if (!codings.isEmpty() && !lengths.isEmpty()) {
+            return "has both Content-Length and Transfer-Encoding";
+        }
+        if (codings.size() > 1 || (codings.size() == 1 && !"chunked".equalsIgnoreCase(codings.get(0).trim()))) {
+            return "has a Transfer-Encoding other than chunked";
+        }
+        if (lengths.size() > 1) {
+            return "has more than one Content-Length";
+        }
+        return null;
     }
 
     /**
@@ -502,6 +527,21 @@ final class BackendCall {
         detachAndClose(backend);
         backend = null;
         client.close();
+    }
+
+    /**
+     * The gateway gave up on the request (a client deadline, a body over its limit) and answers the client itself:
+     * the backend request is dropped without a word to the client from here.
+     */
+    void abandon() {
+        if (done) {
+            return;
+        }
+        done = true;
+        cancelTimer();
+        releaseHeld();
+        detachAndClose(backend);
+        backend = null;
     }
 
     /** The client went away: the backend request is abandoned and its connection closed. */

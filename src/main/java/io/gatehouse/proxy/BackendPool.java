@@ -5,7 +5,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.gatehouse.server.ReadOnDemandHandler;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -38,10 +37,11 @@ final class BackendPool {
                     @Override
                     protected void initChannel(Channel ch) {
                         ch.pipeline()
-                                .addLast("codec", new HttpClientCodec(new HttpDecoderConfig()
+                                .addLast("codec", new BackendCodec(new HttpDecoderConfig()
                                         .setMaxInitialLineLength(16 * 1024)
                                         .setMaxHeaderSize(64 * 1024)
-                                        .setMaxChunkSize(64 * 1024), false, false))
+                                        .setMaxChunkSize(64 * 1024)
+                                        .setAllowDuplicateContentLengths(false)))
                                 .addLast("flow", new ReadOnDemandHandler())
                                 .addLast("idle", new IdleStateHandler(0, 0, idleTimeoutNanos, TimeUnit.NANOSECONDS))
                                 .addLast("backend", new BackendHandler(pool));

@@ -1,6 +1,7 @@
 package io.gatehouse.proxy;
 
 import io.gatehouse.pipeline.Exchange;
+import io.gatehouse.server.ClientDeadlineHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpContent;
@@ -43,6 +44,17 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         } else {
             ReferenceCountUtil.release(msg);
         }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt == ClientDeadlineHandler.REQUEST_ABANDONED) {
+            if (call != null) {
+                call.abandon();
+            }
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
     }
 
     @Override

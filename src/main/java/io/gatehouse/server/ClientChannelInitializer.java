@@ -1,7 +1,9 @@
 package io.gatehouse.server;
 
 import io.gatehouse.pipeline.AccessLogHandler;
+import io.gatehouse.config.ServerConfig;
 import io.gatehouse.pipeline.ApiKeyAuthHandler;
+import io.gatehouse.pipeline.BodyLimitHandler;
 import io.gatehouse.pipeline.CorsHandler;
 import io.gatehouse.pipeline.FramingGuardHandler;
 import io.gatehouse.pipeline.HealthHandler;
@@ -30,10 +32,6 @@ import java.util.function.Supplier;
  */
 public final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
 
-    static final int MAX_INITIAL_LINE = 16 * 1024;
-    static final int MAX_HEADER_BLOCK = 32 * 1024;
-    static final int MAX_CHUNK = 16 * 1024;
-
     private static final RequestIdHandler REQUEST_ID = new RequestIdHandler();
     private static final AccessLogHandler ACCESS_LOG = new AccessLogHandler();
     private static final HopByHopHandler HOP_BY_HOP = new HopByHopHandler();
@@ -53,18 +51,23 @@ public final class ClientChannelInitializer extends ChannelInitializer<SocketCha
 
     @Override
     protected void initChannel(SocketChannel ch) {
-        long idleNanos = config.get().config().server().idleTimeout().toNanos();
+        ServerConfig server = config.get().config().server();
+        ClientDeadlineHandler deadlines = new ClientDeadlineHandler(server);
         ChannelPipeline pipeline = ch.pipeline();
+        pipeline.addLast("first-byte", deadlines.rawBytesWatcher());
         pipeline.addLast("codec", new HttpServerCodec(new HttpDecoderConfig()
-                .setMaxInitialLineLength(MAX_INITIAL_LINE)
-                .setMaxHeaderSize(MAX_HEADER_BLOCK)
-                .setMaxChunkSize(MAX_CHUNK)
+                .setMaxInitialLineLength(server.maxRequestLine())
+                .setMaxHeaderSize(server.maxHeaderSize())
+                .setMaxChunkSize(server.maxChunkSize())
                 .setAllowDuplicateContentLengths(false)
                 .setStrictLineParsing(true)
                 .setUseRfc9112TransferEncoding(true)));
         // Holds back the decoder's extra messages while autoRead is off: one message per read().
         pipeline.addLast("flow", new ReadOnDemandHandler());
-        pipeline.addLast("idle", new IdleStateHandler(0, 0, idleNanos, TimeUnit.NANOSECONDS));
+        // Writer-idle (with output progress observed) backs the write timeout; all-idle the keep-alive timeout.
+        pipeline.addLast("idle", new IdleStateHandler(true, 0, server.writeTimeout().toNanos(),
+                server.idleTimeout().toNanos(), TimeUnit.NANOSECONDS));
+        pipeline.addLast("deadlines", deadlines);
         pipeline.addLast("connection", new ClientConnectionHandler(config, draining));
         pipeline.addLast("hop-by-hop", HOP_BY_HOP);
         pipeline.addLast("request-id", REQUEST_ID);
@@ -74,6 +77,7 @@ public final class ClientChannelInitializer extends ChannelInitializer<SocketCha
         pipeline.addLast("health", new HealthHandler());
         pipeline.addLast("routing", new RoutingHandler());
         pipeline.addLast("auth", new ApiKeyAuthHandler());
+        pipeline.addLast("body-limit", new BodyLimitHandler());
         pipeline.addLast("rate-limit", new RateLimitHandler(limiter));
         pipeline.addLast("proxy", new ProxyHandler(pools));
     }

@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 
@@ -44,6 +45,7 @@ public final class ClientConnectionHandler extends ChannelDuplexHandler {
     private boolean closeAfterResponse;
     private boolean discarding;
     private long discarded;
+    private int requests;
 
     public ClientConnectionHandler(Supplier<RuntimeConfig> config, BooleanSupplier draining) {
         this.config = config;
@@ -75,8 +77,12 @@ public final class ClientConnectionHandler extends ChannelDuplexHandler {
             discarding = false;
             discarded = 0;
             expectContinue = HttpUtil.is100ContinueExpected(request);
-            closeAfterResponse = !HttpUtil.isKeepAlive(request) || draining.getAsBoolean();
-            Exchange.set(ctx.channel(), new Exchange(config.get(), request, System.nanoTime()));
+            RuntimeConfig current = config.get();
+            int maxRequests = current.config().server().maxRequestsPerConnection();
+            requests++;
+            closeAfterResponse = !HttpUtil.isKeepAlive(request) || draining.getAsBoolean()
+                    || (maxRequests > 0 && requests >= maxRequests);
+            Exchange.set(ctx.channel(), new Exchange(current, request, System.nanoTime()));
             ctx.fireChannelRead(msg);
             return;
         }
@@ -174,7 +180,7 @@ public final class ClientConnectionHandler extends ChannelDuplexHandler {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-        if (evt instanceof IdleStateEvent) {
+        if (evt instanceof IdleStateEvent idleEvent && idleEvent.state() == IdleState.ALL_IDLE) {
             // Keep-alive idle timeout. A request waiting on a slow backend is the backend timeout's business.
             if (idle()) {
                 ctx.close();

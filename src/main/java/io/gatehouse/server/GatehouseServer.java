@@ -24,6 +24,8 @@ import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -42,6 +44,8 @@ public final class GatehouseServer implements AutoCloseable {
     private final RateLimiter limiter;
     private final ScheduledExecutorService housekeeping;
     private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
+    private final AtomicInteger openConnections = new AtomicInteger();
+    private final AtomicLong lastRefusalLog = new AtomicLong(System.nanoTime() - TimeUnit.MINUTES.toNanos(1));
     private volatile boolean draining;
     private Channel serverChannel;
 
@@ -98,6 +102,9 @@ public final class GatehouseServer implements AutoCloseable {
                 .childHandler(new io.netty.channel.ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (!admit(ch)) {
+                            return;
+                        }
                         clients.add(ch);
                         ch.pipeline().addLast(initializer);
                     }
@@ -105,6 +112,28 @@ public final class GatehouseServer implements AutoCloseable {
         serverChannel = bootstrap.bind(server.host(), server.port()).sync().channel();
         LOG.info("Gatehouse listening on {}:{} ({} transport, {} routes)", server.host(), port(), transport.name(),
                 current.routes().routes().size());
+    }
+
+    /**
+     * Counts the connection against {@code server.max_connections}; one over the cap is closed at once, before it
+     * costs a pipeline, so the connections already open are not affected.
+     */
+    private boolean admit(Channel ch) {
+        int max = config.get().config().server().maxConnections();
+        if (max > 0 && openConnections.incrementAndGet() > max) {
+            openConnections.decrementAndGet();
+            ch.close();
+            long now = System.nanoTime();
+            long last = lastRefusalLog.get();
+            if (now - last > TimeUnit.SECONDS.toNanos(10) && lastRefusalLog.compareAndSet(last, now)) {
+                LOG.warn("refusing connections: server.max_connections ({}) reached", max);
+            }
+            return false;
+        }
+        if (max > 0) {
+            ch.closeFuture().addListener(f -> openConnections.decrementAndGet());
+        }
+        return true;
     }
 
     /** The bound port: the configured one, or the one the system chose for port 0. */

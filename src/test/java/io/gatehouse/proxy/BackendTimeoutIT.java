@@ -52,6 +52,7 @@ class BackendTimeoutIT {
                     upstream: %s
                     auth: none
                     timeout: 300ms
+                    max_body: 0
                 """.formatted(backend.url()));
     }
 
