@@ -16,7 +16,8 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * The command line: {@code java -jar gatehouse.jar [--config PATH] [--check] [--help] [--version]}. Loads and
- * validates the config before binding anything, starts the gateway, and drains it on SIGTERM.
+ * validates the config before binding anything, starts the gateway; {@link ProcessSignals} drains it on SIGTERM and
+ * reloads the config on SIGHUP.
  */
 public final class Gatehouse {
 
@@ -37,7 +38,7 @@ public final class Gatehouse {
             flushLogs();
             System.exit(code);
         }
-        // Event-loop threads are daemons: the main thread keeps the process alive until the shutdown hook ran.
+        // Event-loop threads are daemons: the main thread keeps the process alive; a signal ends it.
         STOPPED.await();
     }
 
@@ -98,14 +99,7 @@ public final class Gatehouse {
             return EXIT_START;
         }
         running = true;
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.shutdown(config.server().shutdownTimeout());
-            flushLogs();
-            STOPPED.countDown();
-            // A JVM ended by SIGTERM exits 143 (128 + 15) even after its hooks ran, so a drained, orderly stop
-            // would look like a failure to a service manager or a script. This hook is the last of our work.
-            Runtime.getRuntime().halt(EXIT_OK);
-        }, "gatehouse-shutdown"));
+        new ProcessSignals(server, configPath, Gatehouse::flushLogs).install();
         return EXIT_OK;
     }
 

@@ -3,6 +3,7 @@ package io.gatehouse.pipeline;
 import io.gatehouse.auth.ApiClient;
 import io.gatehouse.ratelimit.RateLimitDecision;
 import io.gatehouse.ratelimit.RateLimiter;
+import io.gatehouse.ratelimit.RateLimiterUnavailableException;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
@@ -19,6 +20,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -97,7 +99,13 @@ public final class RateLimitHandler extends ChannelDuplexHandler {
     }
 
     private void failed(ChannelHandlerContext ctx, HttpRequest request, Throwable error) {
-        LOG.warn("rate limiter failed: {}", error.toString());
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (cause instanceof RateLimiterUnavailableException) {
+            // The limiter logs each outage once; one line per refused request would flood the log.
+            LOG.debug("rate limiter unavailable: {}", cause.getMessage());
+        } else {
+            LOG.warn("rate limiter failed: {}", cause.toString());
+        }
         discarder.start(request);
         ReferenceCountUtil.release(request);
         if (ctx.channel().isActive()) {

@@ -401,7 +401,12 @@ final class BackendCall {
         if (done) {
             return;
         }
-        LOG.debug("backend {} failed: {}", pool.address(), cause.toString());
+        if (cause instanceof Error) {
+            // Out of (direct) memory and the like are the gateway's failures, not the backend's: say so loudly.
+            LOG.error("forwarding to {} failed inside the gateway", pool.address(), cause);
+        } else {
+            LOG.debug("backend {} failed: {}", pool.address(), cause.toString());
+        }
         reusable = false;
         if (canRetry()) {
             retry();
