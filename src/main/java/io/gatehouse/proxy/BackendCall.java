@@ -340,6 +340,9 @@ final class BackendCall {
 
     /** Why a response head's framing is ambiguous, or null: such a response is never relayed. */
     private static String framingProblem(HttpResponse response) {
+        if (response.status().code() > 599) {
+            return "has an invalid status " + response.status().code();
+        }
         HttpHeaders headers = response.headers();
         var codings = headers.getAll(HttpHeaderNames.TRANSFER_ENCODING);
         var lengths = headers.getAll(HttpHeaderNames.CONTENT_LENGTH);
@@ -401,12 +404,7 @@ final class BackendCall {
         if (done) {
             return;
         }
-        if (cause instanceof Error) {
-            // Out of (direct) memory and the like are the gateway's failures, not the backend's: say so loudly.
-            LOG.error("forwarding to {} failed inside the gateway", pool.address(), cause);
-        } else {
-            LOG.debug("backend {} failed: {}", pool.address(), cause.toString());
-        }
+        LOG.debug("backend {} failed: {}", pool.address(), cause.toString());
         reusable = false;
         if (canRetry()) {
             retry();
@@ -503,7 +501,8 @@ final class BackendCall {
         cancelTimer();
         Channel channel = backend;
         BackendHandler.of(channel).detach();
-        if (reusable && requestSent && !interim) {
+        boolean strayBytes = channel.pipeline().get(BackendCodec.class).hasUndecodedBytes();
+        if (reusable && requestSent && !interim && !strayBytes) {
             pool.release(channel);
         } else {
             channel.close();

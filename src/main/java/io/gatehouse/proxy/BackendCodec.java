@@ -25,11 +25,23 @@ final class BackendCodec extends CombinedChannelDuplexHandler<BackendCodec.Respo
         inboundHandler().headRequest = HttpMethod.HEAD.equals(method);
     }
 
+    /**
+     * Bytes received but not yet decoded: after a complete response they can only be stray bytes (e.g. a body
+     * after a 204), and a connection holding them would prepend them to the next response, so it is not reused.
+     */
+    boolean hasUndecodedBytes() {
+        return inboundHandler().undecodedBytes() > 0;
+    }
+
     static final class ResponseDecoder extends HttpResponseDecoder {
         private boolean headRequest;
 
         ResponseDecoder(HttpDecoderConfig config) {
             super(config);
+        }
+
+        int undecodedBytes() {
+            return actualReadableBytes();
         }
 
         @Override

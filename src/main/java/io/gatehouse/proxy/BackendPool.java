@@ -57,9 +57,10 @@ final class BackendPool {
     Channel poll() {
         Channel channel;
         while ((channel = idle.pollLast()) != null) {
-            if (channel.isActive()) {
+            if (channel.isActive() && !channel.pipeline().get(BackendCodec.class).hasUndecodedBytes()) {
                 return channel;
             }
+            channel.close();
         }
         return null;
     }

@@ -32,6 +32,12 @@ import java.util.function.Supplier;
  */
 public final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
 
+    /**
+     * Requests the codec may hold decoded but unanswered. Reads are paced, so this is bounded by what one socket
+     * read can carry (64 KiB of the smallest requests); Netty's default of 128 would refuse a legitimate pipeline.
+     */
+    private static final int MAX_DECODED_AHEAD = 8192;
+
     private static final RequestIdHandler REQUEST_ID = new RequestIdHandler();
     private static final AccessLogHandler ACCESS_LOG = new AccessLogHandler();
     private static final HopByHopHandler HOP_BY_HOP = new HopByHopHandler();
@@ -61,7 +67,7 @@ public final class ClientChannelInitializer extends ChannelInitializer<SocketCha
                 .setMaxChunkSize(server.maxChunkSize())
                 .setAllowDuplicateContentLengths(false)
                 .setStrictLineParsing(true)
-                .setUseRfc9112TransferEncoding(true)));
+                .setUseRfc9112TransferEncoding(true), MAX_DECODED_AHEAD));
         // Holds back the decoder's extra messages while autoRead is off: one message per read().
         pipeline.addLast("flow", new ReadOnDemandHandler());
         // Writer-idle (with output progress observed) backs the write timeout; all-idle the keep-alive timeout.

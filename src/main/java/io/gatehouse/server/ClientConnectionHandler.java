@@ -5,6 +5,7 @@ import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -17,6 +18,7 @@ import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
@@ -34,6 +36,8 @@ public final class ClientConnectionHandler extends ChannelDuplexHandler {
 
     /** How much unread request body an early answer may skip to keep the connection; beyond it, close. */
     static final long DISCARD_LIMIT = 256 * 1024;
+    /** How long a connection we close keeps draining what the client still sends. */
+    static final long LINGER_MILLIS = 2000;
 
     private final Supplier<RuntimeConfig> config;
     private final BooleanSupplier draining;
@@ -46,6 +50,7 @@ public final class ClientConnectionHandler extends ChannelDuplexHandler {
     private boolean discarding;
     private long discarded;
     private int requests;
+    private boolean lingering;
 
     public ClientConnectionHandler(Supplier<RuntimeConfig> config, BooleanSupplier draining) {
         this.config = config;
@@ -65,6 +70,11 @@ public final class ClientConnectionHandler extends ChannelDuplexHandler {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (lingering) {
+            ReferenceCountUtil.release(msg);
+            ctx.read();
+            return;
+        }
         if (msg instanceof HttpRequest request) {
             if (!idle()) {
                 ReferenceCountUtil.release(msg);
@@ -165,11 +175,36 @@ public final class ClientConnectionHandler extends ChannelDuplexHandler {
 
     private void responseWritten(ChannelHandlerContext ctx, boolean success) {
         responseInProgress = false;
-        if (!success || closeAfterResponse) {
+        if (!success) {
             ctx.close();
+        } else if (closeAfterResponse) {
+            closeAfterLingering(ctx);
         } else {
             readNextIfIdle(ctx);
         }
+    }
+
+    /**
+     * Closing a socket that still has unread input (pipelined requests we will not answer) makes the kernel send
+     * a reset, which can destroy the last response before the client has read it. So: shut our side, read and
+     * drop whatever still arrives until the client closes too, for {@link #LINGER_MILLIS} at most, then close.
+     */
+    private void closeAfterLingering(ChannelHandlerContext ctx) {
+        if (!(ctx.channel() instanceof DuplexChannel duplex) || !ctx.channel().isActive()) {
+            ctx.close();
+            return;
+        }
+        lingering = true;
+        duplex.shutdownOutput().addListener(f -> {
+            if (!f.isSuccess()) {
+                ctx.close();
+                return;
+            }
+            ctx.executor().schedule(() -> {
+                ctx.close();
+            }, LINGER_MILLIS, TimeUnit.MILLISECONDS);
+            ctx.read();
+        });
     }
 
     private void readNextIfIdle(ChannelHandlerContext ctx) {

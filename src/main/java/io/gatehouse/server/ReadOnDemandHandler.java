@@ -27,6 +27,9 @@ public final class ReadOnDemandHandler extends ChannelDuplexHandler {
         if (next != null) {
             demand = false;
             ctx.fireChannelRead(next);
+            // A message from the queue is a read of its own: handlers after this one that pair each read with
+            // its completion (the idle timer does) must see one, or they think a read is still in progress.
+            ctx.fireChannelReadComplete();
             return;
         }
         demand = true;

@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.function.LongSupplier;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 class SlidingWindowRateLimiterTest {
@@ -79,6 +80,7 @@ class SlidingWindowRateLimiterTest {
     }
 
     @Test
+    @DisplayName("RL5: rejected requests are not counted, so a hammering client recovers on schedule")
     void rejectedRequestsAreNotCountedSoAHammeringClientRecoversOnSchedule() {
         for (int i = 0; i < 5; i++) {
             assertThat(limiter.tryAcquire("alice", 5).allowed()).isTrue();
@@ -96,6 +98,7 @@ class SlidingWindowRateLimiterTest {
     }
 
     @Test
+    @DisplayName("RL4: twice the limit sent across a window boundary admits only the limit")
     void twiceTheLimitAcrossAWindowBoundaryAdmitsOnlyTheLimit() {
         SlidingWindowRateLimiter minute = new SlidingWindowRateLimiter(Duration.ofMinutes(1), clock);
         List<Long> admitted = new ArrayList<>();
@@ -113,6 +116,7 @@ class SlidingWindowRateLimiterTest {
     }
 
     @Test
+    @DisplayName("RL4: never more than the limit in any window, over random schedules")
     void neverAdmitsMoreThanTheLimitInAnyWindowAndRefusesAtMostOneBucketEarly() {
         Random random = new Random(0x6A7E_4A5EL);
         long[] starts = {0, -1, Long.MAX_VALUE - 5 * SECOND, Long.MIN_VALUE, Long.MAX_VALUE};
@@ -147,6 +151,7 @@ class SlidingWindowRateLimiterTest {
     }
 
     @Test
+    @DisplayName("RL2: per-client state has a fixed size whatever the limit")
     void aLimitOfOneMillionUsesTheSameFixedSizeStateAsALimitOfOne() {
         SlidingWindowRateLimiter minute = new SlidingWindowRateLimiter(Duration.ofMinutes(1), clock);
         for (int i = 0; i < 1_000_000; i++) {
@@ -162,6 +167,7 @@ class SlidingWindowRateLimiterTest {
     }
 
     @Test
+    @DisplayName("RL2: idle clients are evicted once their requests leave the window")
     void idleKeysAreEvictedOnceTheirRequestsLeaveTheWindow() {
         SlidingWindowRateLimiter minute = new SlidingWindowRateLimiter(Duration.ofMinutes(1), clock);
         for (int i = 0; i < 100_000; i++) {
@@ -199,6 +205,7 @@ class SlidingWindowRateLimiterTest {
     }
 
     @Test
+    @DisplayName("RL2: a full key table rejects new clients but keeps serving tracked ones")
     void aFullTableRejectsNewKeysButKeepsServingTrackedOnes() {
         SlidingWindowRateLimiter small = new SlidingWindowRateLimiter(Duration.ofSeconds(10), clock, 10, 2);
         assertThat(small.tryAcquire("a", 5).allowed()).isTrue();
@@ -218,6 +225,7 @@ class SlidingWindowRateLimiterTest {
     }
 
     @Test
+    @DisplayName("RL3: time comes from the monotonic nano clock, by differences only, so its wrapping changes nothing")
     void survivesTheNanoClockWrappingPastLongMaxValue() {
         FakeClock wrapping = new FakeClock(Long.MAX_VALUE - SECOND);
         SlidingWindowRateLimiter wrapped = new SlidingWindowRateLimiter(Duration.ofSeconds(10), wrapping, 10, 10);
@@ -405,6 +413,38 @@ class SlidingWindowRateLimiterTest {
             default:
                 return Math.floorMod(random.nextLong(), 2 * windowNanos);
         }
+    }
+
+    @Test
+    @DisplayName("RL2: a million distinct clients never hold more than maxKeys entries, and all are evicted when idle")
+    void aMillionDistinctClientsKeepTheTableBoundedAndAreEvicted() {
+        SlidingWindowRateLimiter bounded = new SlidingWindowRateLimiter(Duration.ofSeconds(10), clock, 10, 10_000);
+        for (int i = 0; i < 1_000_000; i++) {
+            bounded.tryAcquire("client-" + i, 5);
+            if (i % 1000 == 0) {
+                clock.advance(MILLI);
+            }
+        }
+        assertThat(bounded.size()).isLessThanOrEqualTo(10_000);
+        clock.advance(11 * SECOND);
+        bounded.evictIdle();
+        assertThat(bounded.size()).isZero();
+    }
+
+    @Test
+    @DisplayName("RL3: decisions follow only the injected monotonic clock: with it frozen, real time passing changes nothing")
+    void decisionsFollowOnlyTheInjectedMonotonicClock() throws Exception {
+        FakeClock frozen = new FakeClock(42);
+        SlidingWindowRateLimiter limiter = new SlidingWindowRateLimiter(Duration.ofMillis(20), frozen, 2, 10);
+        assertThat(limiter.tryAcquire("alice", 1).allowed()).isTrue();
+        long retryAfter = limiter.tryAcquire("alice", 1).retryAfterMillis();
+        Thread.sleep(60); // three windows of wall-clock and nanoTime, but not of the limiter's clock
+        RateLimitDecision d = limiter.tryAcquire("alice", 1);
+        assertThat(d.allowed()).isFalse();
+        assertThat(d.retryAfterMillis()).isEqualTo(retryAfter);
+        assertThat(limiter.evictIdle()).isZero();
+        frozen.advance(30 * MILLI);
+        assertThat(limiter.tryAcquire("alice", 1).allowed()).isTrue();
     }
 
     /** Brute force: for each admitted time t, the admitted times in [t, t + window] number at most limit. */
