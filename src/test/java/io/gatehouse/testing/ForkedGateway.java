@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -111,7 +112,7 @@ public final class ForkedGateway implements AutoCloseable {
 
     /** Waits for the "listening on" line and remembers the port; fails if the process exits first. */
     private void awaitListening() {
-        Optional<Matcher> line = stderr.await(LISTENING, START_TIMEOUT);
+        Optional<Matcher> line = stderr.await(LISTENING, 1, START_TIMEOUT);
         if (line.isEmpty()) {
             String why;
             try {
@@ -138,6 +139,52 @@ public final class ForkedGateway implements AutoCloseable {
 
     public long pid() {
         return process.pid();
+    }
+
+    /** The config file the gateway was started with ({@code --config}); null for {@link #run}. */
+    public Path configFile() {
+        return configFile;
+    }
+
+    /**
+     * Replaces the config file's content in one step (written beside it, then renamed over it), so a reload never
+     * sees half a file; the gateway reads it on the next SIGHUP.
+     */
+    public void rewriteConfig(String yaml) {
+        try {
+            Path next = Files.writeString(configFile.resolveSibling(configFile.getFileName() + ".next"), yaml);
+            Files.move(next, configFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Sends a signal ({@code "HUP"}, {@code "TERM"}, {@code "INT"}) with {@code kill -s NAME <pid>}. */
+    public void signal(String name) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-s", name, Long.toString(process.pid()))
+                    .redirectErrorStream(true).start();
+            String output = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!kill.waitFor(30, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new AssertionError("kill -s " + name + " " + process.pid() + " failed: " + output);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted while sending SIG" + name, e);
+        }
+    }
+
+    /**
+     * Waits until standard error holds {@code occurrence} lines containing {@code text} (1 for the first) and returns
+     * the last of them; fails with the output when it does not appear within {@code timeout}.
+     */
+    public String awaitStderrLine(String text, int occurrence, Duration timeout) {
+        return stderr.await(Pattern.compile(".*" + Pattern.quote(text) + ".*"), occurrence, timeout)
+                .map(Matcher::group)
+                .orElseThrow(() -> new AssertionError("no " + (occurrence == 1 ? "" : "#" + occurrence + " ")
+                        + "line containing '" + text + "' on stderr within " + timeout + "\n" + describeOutput()));
     }
 
     /**
@@ -254,7 +301,8 @@ public final class ForkedGateway implements AutoCloseable {
         return stderr.text();
     }
 
-    private void assertNoFailureReported() {
+    /** Fails when the output so far holds a Netty leak report or an out-of-memory error. */
+    public void assertNoFailureReported() {
         for (String marker : FAILURE_MARKERS) {
             if (stdout().contains(marker) || stderr().contains(marker)) {
                 throw new AssertionError("forked gateway reported " + marker + "\n" + describeOutput());
@@ -343,15 +391,17 @@ public final class ForkedGateway implements AutoCloseable {
             }
         }
 
-        Optional<Matcher> await(Pattern pattern, Duration timeout) {
+        /** Waits for the {@code occurrence}-th line (1 for the first) in which {@code pattern} is found. */
+        Optional<Matcher> await(Pattern pattern, int occurrence, Duration timeout) {
             long deadline = System.nanoTime() + timeout.toNanos();
             lock.lock();
             try {
                 int seen = 0;
+                int found = 0;
                 while (true) {
                     for (; seen < lines.size(); seen++) {
                         Matcher matcher = pattern.matcher(lines.get(seen));
-                        if (matcher.find()) {
+                        if (matcher.find() && ++found == occurrence) {
                             return Optional.of(matcher);
                         }
                     }
