@@ -2,6 +2,7 @@ package io.gatehouse;
 
 import io.gatehouse.config.ConfigException;
 import io.gatehouse.config.ConfigLoader;
+import io.gatehouse.config.Durations;
 import io.gatehouse.config.GatewayConfig;
 import io.gatehouse.server.GatehouseServer;
 import org.slf4j.Logger;
@@ -49,7 +50,7 @@ final class ProcessSignals {
         }
         startThread("gatehouse-shutdown", () -> {
             GatewayConfig config = server.config().config();
-            LOG.info("SIG{}: draining (up to {} s)", signal, config.server().shutdownTimeout().toSeconds());
+            LOG.info("SIG{}: draining (up to {})", signal, Durations.format(config.server().shutdownTimeout()));
             int cut = server.shutdown(config.server().shutdownTimeout());
             LOG.info("stopped{}", cut == 0 ? "" : "; " + cut + " connection(s) cut at the deadline");
             flushLogs.run();

@@ -211,7 +211,7 @@ class LifecycleCasesIT {
             Await.until(EVENT_TIMEOUT, "the slow request at its backend", () -> slow.requests().size() == 1);
 
             gateway.signal("TERM");
-            gateway.awaitStderrLine("SIGTERM: draining (up to 30 s)", 1, LOG_TIMEOUT);
+            gateway.awaitStderrLine("SIGTERM: draining (up to 30s)", 1, LOG_TIMEOUT);
 
             // The backend still holds the request in flight all through these checks.
             assertThat(idle.timeout((int) EVENT_TIMEOUT.toMillis()).closedByServer())
@@ -260,7 +260,7 @@ class LifecycleCasesIT {
 
             long signalled = System.nanoTime();
             gateway.signal("TERM");
-            gateway.awaitStderrLine("SIGTERM: draining (up to 1 s)", 1, LOG_TIMEOUT);
+            gateway.awaitStderrLine("SIGTERM: draining (up to 1s)", 1, LOG_TIMEOUT);
             byte[] rest = readUntilClosed(client.timeout((int) EVENT_TIMEOUT.toMillis()).input());
             long cutAfterMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - signalled);
 
@@ -290,7 +290,7 @@ class LifecycleCasesIT {
             Await.until(EVENT_TIMEOUT, "the request at its backend", () -> hanging.requests().size() == 1);
 
             gateway.signal("TERM");
-            gateway.awaitStderrLine("SIGTERM: draining (up to 30 s)", 1, LOG_TIMEOUT);
+            gateway.awaitStderrLine("SIGTERM: draining (up to 30s)", 1, LOG_TIMEOUT);
             long second = System.nanoTime();
             gateway.signal("TERM");
             assertThat(gateway.awaitExit(EXIT_TIMEOUT)).as("exit code; output:%n%s", gateway.describeOutput())
