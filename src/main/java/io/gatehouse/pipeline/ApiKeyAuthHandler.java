@@ -61,7 +61,10 @@ public final class ApiKeyAuthHandler extends ChannelInboundHandlerAdapter {
             return false;
         }
         if (!isVisibleAscii(key)) {
-            reject(ctx, request, HttpResponseStatus.BAD_REQUEST, "Malformed " + header + " header");
+            // Not a key anyone was given: bytes meant for some other parser. Refuse and end the connection.
+            discarder.start(request);
+            ReferenceCountUtil.release(request);
+            GatewayResponses.sendRejection(ctx, HttpResponseStatus.BAD_REQUEST, "Malformed " + header + " header");
             return false;
         }
         ApiClient client = exchange.config().apiKeys().lookup(key);

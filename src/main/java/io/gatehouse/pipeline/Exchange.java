@@ -28,6 +28,7 @@ public final class Exchange {
     private final String origin;
     private final long declaredLength;
     private final boolean h2cUpgrade;
+    private final int headerCount;
 
     private String requestId;
     private String path;
@@ -49,6 +50,7 @@ public final class Exchange {
         this.origin = request.headers().get(HttpHeaderNames.ORIGIN);
         this.declaredLength = declaredLength(request);
         this.h2cUpgrade = request.headers().containsValue(HttpHeaderNames.UPGRADE, "h2c", true);
+        this.headerCount = request.headers().size();
     }
 
     private static long declaredLength(HttpRequest request) {
@@ -81,6 +83,11 @@ public final class Exchange {
     public long declaredLength() { return declaredLength; }
     /** Whether the request asked to upgrade to cleartext HTTP/2 (its Upgrade header is removed as hop-by-hop). */
     public boolean h2cUpgrade() { return h2cUpgrade; }
+    /**
+     * How many header lines the client sent, counted before the gateway removes hop-by-hop headers or adds its own
+     * ({@code X-Request-Id}), for {@code server.max_headers}.
+     */
+    public int headerCount() { return headerCount; }
 
     public String requestId() { return requestId; }
     public void requestId(String requestId) { this.requestId = requestId; }

@@ -1,13 +1,12 @@
 package io.gatehouse.pipeline;
 
+import io.gatehouse.server.ClientDeadlineHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.TooLongFrameException;
-import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
@@ -23,7 +22,8 @@ import java.util.List;
  * Refuses requests that the decoder could not parse or whose framing is ambiguous, before any policy or backend
  * sees them: a request two parsers could read two ways must never be forwarded. Answers 400 (414, 431, 405, 501
  * where those say more) with {@code Connection: close}; the connection handler then closes after the write. A body
- * the decoder could not parse ends the connection, since its request may already be on its way to the backend.
+ * the decoder could not parse (a bad chunk line) is not passed on as complete: its request may already be on its
+ * way to the backend, so the proxy drops that backend request, and the client gets 400 and a close.
  */
 public final class FramingGuardHandler extends ChannelInboundHandlerAdapter {
 
@@ -36,14 +36,20 @@ public final class FramingGuardHandler extends ChannelInboundHandlerAdapter {
         }
         if (!(msg instanceof HttpRequest) && msg instanceof HttpContent content
                 && content.decoderResult().isFailure()) {
-            // A bad chunk size or oversized trailers: the decoder ends the body with a failed last content. Passed
-            // on, it would end the backend's request as if the body were complete, so end the connection instead.
+            // A bad chunk line or oversized trailers: the decoder ends the body with a failed last content. Passed
+            // on, it would end the backend's request as if the body were complete. Instead the proxy drops its
+            // backend request, and the client gets 400 and a close (only the close if a response has begun).
             content.release();
             Exchange exchange = Exchange.of(ctx.channel());
             if (exchange != null) {
                 exchange.failure("malformed request body");
             }
-            ctx.close();
+            ctx.fireUserEventTriggered(ClientDeadlineHandler.REQUEST_ABANDONED);
+            if (exchange == null || exchange.status() != 0) {
+                ctx.close();
+            } else {
+                GatewayResponses.sendRejection(ctx, HttpResponseStatus.BAD_REQUEST, "Malformed request body");
+            }
             return;
         }
         if (msg instanceof HttpRequest request) {
@@ -51,10 +57,7 @@ public final class FramingGuardHandler extends ChannelInboundHandlerAdapter {
             if (rejection != null) {
                 discarder.start(request);
                 ReferenceCountUtil.release(request);
-                FullHttpResponse response = GatewayResponses.error(ctx.alloc(), rejection.status, rejection.message);
-                response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-                Exchange.of(ctx.channel()).failure("rejected: " + rejection.message);
-                ctx.writeAndFlush(response);
+                GatewayResponses.sendRejection(ctx, rejection.status, rejection.message);
                 return;
             }
         }
@@ -114,7 +117,7 @@ public final class FramingGuardHandler extends ChannelInboundHandlerAdapter {
             // The Upgrade header itself is hop-by-hop and already gone; the exchange remembers it was asked for.
             return new Rejection(HttpResponseStatus.BAD_REQUEST, "Upgrade to h2c is not supported");
         }
-        if (headers.size() > exchange.config().config().server().maxHeaders()) {
+        if (exchange.headerCount() > exchange.config().config().server().maxHeaders()) {
             return new Rejection(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Too many request headers");
         }
         for (var header : headers) {

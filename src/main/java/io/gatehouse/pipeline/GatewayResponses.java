@@ -47,6 +47,21 @@ public final class GatewayResponses {
         return response;
     }
 
+    /**
+     * Refuses a request that must not be answered on a connection that stays open (bad framing, an unparseable
+     * target or key): the error with {@code Connection: close}, after which the connection handler closes, and the
+     * reason on the exchange for the access log.
+     */
+    public static ChannelFuture sendRejection(ChannelHandlerContext ctx, HttpResponseStatus status, String message) {
+        FullHttpResponse response = error(ctx.alloc(), status, message);
+        response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        Exchange exchange = Exchange.of(ctx.channel());
+        if (exchange != null) {
+            exchange.failure("rejected: " + message);
+        }
+        return ctx.writeAndFlush(response);
+    }
+
     /** Writes an error from the handler at {@code ctx}, travelling out through every handler before it. */
     public static ChannelFuture sendError(ChannelHandlerContext ctx, HttpResponseStatus status, String message) {
         return ctx.writeAndFlush(error(ctx.alloc(), status, message));

@@ -29,7 +29,11 @@ public final class RoutingHandler extends ChannelInboundHandlerAdapter {
             try {
                 target = RequestTarget.parse(request.uri());
             } catch (InvalidTargetException e) {
-                reject(ctx, request, HttpResponseStatus.BAD_REQUEST, e.getMessage());
+                // A target that could be read two ways is an attack more often than a typo: refuse it and close,
+                // as for any other ambiguous request (the log says why).
+                discarder.start(request);
+                ReferenceCountUtil.release(request);
+                GatewayResponses.sendRejection(ctx, HttpResponseStatus.BAD_REQUEST, e.getMessage());
                 return;
             }
             exchange.target(target.path(), target.rawQuery());

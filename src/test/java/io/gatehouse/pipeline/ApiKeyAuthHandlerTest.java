@@ -137,6 +137,19 @@ class ApiKeyAuthHandlerTest {
     }
 
     @Test
+    void endsTheConnectionAfterAMalformedKeyAndRecordsWhy() {
+        channel.writeInbound(request(HttpMethod.GET, "/api/users", "X-API-Key", "key\tlive"),
+                LastHttpContent.EMPTY_LAST_CONTENT);
+
+        FullHttpResponse response = readResponse(channel);
+        assertThat(response.status()).isEqualTo(HttpResponseStatus.BAD_REQUEST);
+        assertThat(response.headers().get(HttpHeaderNames.CONNECTION)).isEqualTo("close");
+        response.release();
+        assertThat(Exchange.of(channel).failure()).isEqualTo("rejected: Malformed X-API-Key header");
+        assertThat(channel.finish()).isFalse();
+    }
+
+    @Test
     void letsAnOpenRouteThroughWithoutTheKeyOrAForgedClientName() {
         HttpRequest request = request(HttpMethod.GET, "/open/x", "X-API-Key", "anything",
                 "X-Client-Name", "forged");

@@ -8,9 +8,12 @@ import static io.gatehouse.testing.HttpFixtures.readResponse;
 import static io.gatehouse.testing.HttpFixtures.request;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.gatehouse.server.ClientDeadlineHandler;
 import io.gatehouse.testing.HttpFixtures.ExchangeStarter;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.TooLongFrameException;
@@ -29,6 +32,8 @@ import io.netty.handler.codec.http.TooLongHttpLineException;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 class FramingGuardHandlerTest {
 
@@ -209,11 +214,15 @@ class FramingGuardHandlerTest {
         assertThat(channel.finish()).isFalse();
     }
 
-    /** A bad chunk makes the decoder end the body with a failed last content: that must not look like an end. */
+    /**
+     * A bad chunk makes the decoder end the body with a failed last content: that must not look like an end. The
+     * backend request is abandoned and the client, not answered yet, gets 400 with {@code Connection: close}.
+     */
     @Test
-    void closesInsteadOfPassingOnTheEndOfAMalformedChunkedBody() {
+    void answers400AndAbandonsTheBackendRequestInsteadOfPassingOnTheEndOfAMalformedChunkedBody() {
+        List<Object> events = new ArrayList<>();
         channel = new EmbeddedChannel(new HttpServerCodec(), new ExchangeStarter(config()),
-                new FramingGuardHandler());
+                new FramingGuardHandler(), new EventRecorder(events));
 
         channel.writeInbound(ascii("POST /api/users HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
                 + "2\r\nab\r\nzz\r\n"));
@@ -224,9 +233,48 @@ class FramingGuardHandlerTest {
         assertThat(first).isNotInstanceOf(LastHttpContent.class);
         first.release();
         assertThat((Object) channel.readInbound()).isNull();
-        assertThat(channel.isOpen()).isFalse();
-        assertThat(Exchange.of(channel).failure()).isNotNull();
+        assertThat(events).contains(ClientDeadlineHandler.REQUEST_ABANDONED);
+        ByteBuf out = channel.readOutbound();
+        String text = out.toString(StandardCharsets.US_ASCII);
+        out.release();
+        assertThat(text).startsWith("HTTP/1.1 400 Bad Request\r\n").containsIgnoringCase("connection: close")
+                .endsWith("{\"error\":\"Malformed request body\"}");
+        assertThat(Exchange.of(channel).failure()).isEqualTo("malformed request body");
         assertThat(channel.finish()).isFalse();
+    }
+
+    @Test
+    void closesWithoutAnAnswerWhenTheResponseHadBegunBeforeTheBodyTurnedOutMalformed() {
+        List<Object> events = new ArrayList<>();
+        channel = new EmbeddedChannel(new HttpServerCodec(), new ExchangeStarter(config()),
+                new FramingGuardHandler(), new EventRecorder(events));
+
+        channel.writeInbound(ascii("POST /api/users HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"));
+        assertThat((Object) channel.readInbound()).isInstanceOf(HttpRequest.class);
+        Exchange.of(channel).status(200);
+        channel.writeInbound(ascii("2\r\nab\r\nzz\r\n"));
+
+        HttpContent first = channel.readInbound();
+        first.release();
+        assertThat((Object) channel.readInbound()).isNull();
+        assertThat(events).contains(ClientDeadlineHandler.REQUEST_ABANDONED);
+        assertThat((Object) channel.readOutbound()).isNull();
+        assertThat(channel.isOpen()).isFalse();
+        assertThat(channel.finish()).isFalse();
+    }
+
+    /** Records the user events that reach the end of the pipeline (the proxy's place). */
+    private static final class EventRecorder extends ChannelInboundHandlerAdapter {
+        private final List<Object> events;
+
+        EventRecorder(List<Object> events) {
+            this.events = events;
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            events.add(evt);
+        }
     }
 
     @Test

@@ -87,6 +87,21 @@ class RoutingHandlerTest {
     }
 
     @Test
+    void refusesATargetThatCannotBeNormalisedWithACloseAndRecordsWhy() {
+        channel.writeInbound(request(HttpMethod.GET, "/api/users/a%2Fb"), LastHttpContent.EMPTY_LAST_CONTENT);
+
+        FullHttpResponse response = readResponse(channel);
+        try {
+            assertThat(response.status()).isEqualTo(HttpResponseStatus.BAD_REQUEST);
+            assertThat(response.headers().get(HttpHeaderNames.CONNECTION)).isEqualTo("close");
+        } finally {
+            response.release();
+        }
+        assertThat(Exchange.of(channel).failure()).isEqualTo("rejected: encoded slash in path");
+        assertThat(channel.finish()).isFalse();
+    }
+
+    @Test
     void routesTheNextRequestAfterA404() {
         channel.writeInbound(request(HttpMethod.GET, "/nowhere"), LastHttpContent.EMPTY_LAST_CONTENT);
         readResponse(channel).release();

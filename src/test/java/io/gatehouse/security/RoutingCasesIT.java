@@ -76,9 +76,8 @@ class RoutingCasesIT {
     }
 
     /**
-     * Sends a target the gateway must refuse; asserts 400 with a JSON error and nothing forwarded. The routing
-     * handler's 400 keeps the connection (its framing was sound): the connection must still be in step, as a
-     * second request on it shows.
+     * Sends a target the gateway must refuse; asserts 400 with a JSON error, {@code Connection: close}, the close,
+     * and nothing forwarded (a later request on a new connection is the only one the backend sees).
      */
     private static void assertRejected(byte[] target) throws IOException {
         int before = forwarded();
@@ -90,6 +89,10 @@ class RoutingCasesIT {
             assertThat(response.status()).isEqualTo(400);
             assertThat(response.header("Content-Type")).isEqualTo("application/json");
             assertThat(response.bodyText()).startsWith("{\"error\":");
+            assertThat(response.header("Connection")).isEqualToIgnoringCase("close");
+            assertThat(client.closedByServer()).isTrue();
+        }
+        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
             client.send("GET /api/users/next HTTP/1.1\r\nHost: gw\r\n\r\n");
             assertThat(client.read().bodyText()).isEqualTo("users");
         }
