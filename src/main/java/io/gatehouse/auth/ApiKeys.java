@@ -47,12 +47,19 @@ public final class ApiKeys {
     }
 
     static byte[] sha256(String key) {
+        MessageDigest digest = SHA_256.get();
+        digest.reset();
+        return digest.digest(key.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** One digest per thread: looking the algorithm up on every request costs more than hashing the key. */
+    private static final ThreadLocal<MessageDigest> SHA_256 = ThreadLocal.withInitial(() -> {
         try {
-            return MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is required by every Java platform", e);
         }
-    }
+    });
 
     private record Entry(byte[] digest, ApiClient client) {
     }

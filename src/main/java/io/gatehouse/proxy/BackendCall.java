@@ -71,6 +71,8 @@ final class BackendCall {
     private boolean backendWritePending;
     private boolean clientWritePending;
     private boolean continueRelayed;
+    /** The response head was written but not flushed yet: the next write (or the end of onResponseHead) flushes. */
+    private boolean headUnflushed;
     /** A piece of the request body that arrived while a retry was reconnecting; written after the head. */
     private HttpContent heldContent;
 
@@ -293,8 +295,20 @@ final class BackendCall {
         HopByHopHeaders.strip(response.headers());
         frameForClient(response);
         response.setProtocolVersion(HttpVersion.HTTP_1_1);
-        clientWritePending = true;
-        client.writeAndFlush(response).addListener(afterClientWrite(false));
+        // The head is small and the body usually follows at once: write the head, ask for the next message at
+        // once, and let that message's write flush both, so a small response leaves in one system call. If the
+        // next message is not already decoded, flush the head on its own now.
+        headUnflushed = true;
+        client.write(response).addListener(headWritten -> {
+            if (!headWritten.isSuccess() && !done) {
+                abort("client write failed");
+            }
+        });
+        backend.read();
+        if (headUnflushed) {
+            headUnflushed = false;
+            client.flush();
+        }
     }
 
     private void onResponseContent(HttpContent content) {
@@ -317,6 +331,7 @@ final class BackendCall {
             finish();
         }
         clientWritePending = true;
+        headUnflushed = false;
         client.writeAndFlush(content).addListener(afterClientWrite(last));
     }
 

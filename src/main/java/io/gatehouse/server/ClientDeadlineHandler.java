@@ -84,10 +84,17 @@ public final class ClientDeadlineHandler extends ChannelDuplexHandler {
         this.ctx = ctx;
     }
 
+    /**
+     * The first byte of a head starts its clock. The timer is not cancelled when the head is complete: a busy
+     * keep-alive connection would schedule and cancel one per request. It fires once per period at most and, when
+     * a head is still open, re-arms itself for what is left of that head's time.
+     */
     private void bytesArrived() {
-        if (!inRequest && headTimer == null && ctx != null) {
+        if (!inRequest && headStartedAt == 0 && ctx != null) {
             headStartedAt = System.nanoTime();
-            headTimer = ctx.executor().schedule(this::headDeadline, headerTimeoutNanos, TimeUnit.NANOSECONDS);
+            if (headTimer == null) {
+                headTimer = ctx.executor().schedule(this::headDeadline, headerTimeoutNanos, TimeUnit.NANOSECONDS);
+            }
         }
     }
 
@@ -95,13 +102,13 @@ public final class ClientDeadlineHandler extends ChannelDuplexHandler {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof HttpRequest) {
             inRequest = !(msg instanceof LastHttpContent);
-            cancelHeadTimer();
+            headStartedAt = 0;
         }
         if (msg instanceof HttpContent) {
             bodyWaitSince = 0;
             if (msg instanceof LastHttpContent) {
+                // The body timer is left to fire and find nothing to do, rather than cancelled per request.
                 inRequest = false;
-                cancelBodyTimer();
             }
         }
         ctx.fireChannelRead(msg);
@@ -120,7 +127,13 @@ public final class ClientDeadlineHandler extends ChannelDuplexHandler {
 
     private void headDeadline() {
         headTimer = null;
-        if (inRequest || !ctx.channel().isActive()) {
+        if (headStartedAt == 0 || !ctx.channel().isActive()) {
+            return;
+        }
+        long waited = System.nanoTime() - headStartedAt;
+        if (waited < headerTimeoutNanos) {
+            headTimer = ctx.executor().schedule(this::headDeadline, headerTimeoutNanos - waited,
+                    TimeUnit.NANOSECONDS);
             return;
         }
         LOG.debug("request head from {} not complete after {} ms", ctx.channel().remoteAddress(),
