@@ -66,7 +66,10 @@ public final class CorsHandler extends ChannelDuplexHandler {
         if (cors == null) {
             return;
         }
-        for (var header : cors) {
+        // The CharSequence iterator keeps the policy's precomputed AsciiString values: no String per header.
+        var entries = cors.iteratorCharSequence();
+        while (entries.hasNext()) {
+            var header = entries.next();
             if (!HttpHeaderNames.VARY.contentEqualsIgnoreCase(header.getKey())) {
                 headers.set(header.getKey(), header.getValue());
             }

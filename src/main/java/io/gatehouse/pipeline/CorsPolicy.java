@@ -4,6 +4,7 @@ import io.gatehouse.config.CorsConfig;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.AsciiString;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -14,20 +15,22 @@ import java.util.Map;
  */
 public final class CorsPolicy {
 
+    private static final AsciiString TRUE = AsciiString.cached("true");
+
     private final boolean anyOrigin;
     private final Map<String, HttpHeaders> byOrigin = new HashMap<>();
     private final HttpHeaders wildcardHeaders;
-    private final String methods;
-    private final String allowHeaders;
-    private final String exposeHeaders;
+    private final AsciiString methods;
+    private final AsciiString allowHeaders;
+    private final AsciiString exposeHeaders;
     private final boolean credentials;
     private final long maxAgeSeconds;
 
     public CorsPolicy(CorsConfig config) {
         this.anyOrigin = config.allowOrigins().contains("*");
-        this.methods = String.join(", ", config.allowMethods());
-        this.allowHeaders = String.join(", ", config.allowHeaders());
-        this.exposeHeaders = String.join(", ", config.exposeHeaders());
+        this.methods = new AsciiString(String.join(", ", config.allowMethods()));
+        this.allowHeaders = new AsciiString(String.join(", ", config.allowHeaders()));
+        this.exposeHeaders = new AsciiString(String.join(", ", config.exposeHeaders()));
         this.credentials = config.allowCredentials();
         this.maxAgeSeconds = config.maxAge() == null ? 0 : config.maxAge().toSeconds();
         this.wildcardHeaders = anyOrigin ? headersFor("*", false) : null;
@@ -55,9 +58,10 @@ public final class CorsPolicy {
         return maxAgeSeconds;
     }
 
+    /** Values are AsciiStrings, validated once here and copied as bytes into every response. */
     private HttpHeaders headersFor(String origin, boolean vary) {
         HttpHeaders headers = new DefaultHttpHeaders();
-        headers.set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+        headers.set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, new AsciiString(origin));
         if (!methods.isEmpty()) {
             headers.set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_METHODS, methods);
         }
@@ -68,7 +72,7 @@ public final class CorsPolicy {
             headers.set(HttpHeaderNames.ACCESS_CONTROL_EXPOSE_HEADERS, exposeHeaders);
         }
         if (credentials) {
-            headers.set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_CREDENTIALS, "true");
+            headers.set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_CREDENTIALS, TRUE);
         }
         if (vary) {
             headers.set(HttpHeaderNames.VARY, HttpHeaderNames.ORIGIN);

@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.util.AsciiString;
 import io.netty.util.AttributeKey;
 
 /**
@@ -30,7 +31,7 @@ public final class Exchange {
     private final boolean h2cUpgrade;
     private final int headerCount;
 
-    private String requestId;
+    private AsciiString requestId;
     private String path;
     private String rawQuery;
     private Route route;
@@ -89,8 +90,10 @@ public final class Exchange {
      */
     public int headerCount() { return headerCount; }
 
-    public String requestId() { return requestId; }
-    public void requestId(String requestId) { this.requestId = requestId; }
+    public String requestId() { return requestId == null ? null : requestId.toString(); }
+    /** The request ID as the bytes that go into headers. */
+    public AsciiString requestIdValue() { return requestId; }
+    public void requestId(AsciiString requestId) { this.requestId = requestId; }
 
     /** The normalised path, or null when the target was rejected before normalisation. */
     public String path() { return path; }

@@ -24,7 +24,7 @@ public final class RequestIdHandler extends ChannelDuplexHandler {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof HttpRequest request) {
             Exchange exchange = Exchange.of(ctx.channel());
-            String id = newId();
+            AsciiString id = newId();
             exchange.requestId(id);
             request.headers().set(X_REQUEST_ID, id);
         }
@@ -35,8 +35,8 @@ public final class RequestIdHandler extends ChannelDuplexHandler {
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
         if (msg instanceof HttpResponse response) {
             Exchange exchange = Exchange.of(ctx.channel());
-            if (exchange != null && exchange.requestId() != null) {
-                response.headers().set(X_REQUEST_ID, exchange.requestId());
+            if (exchange != null && exchange.requestIdValue() != null) {
+                response.headers().set(X_REQUEST_ID, exchange.requestIdValue());
             }
         }
         ctx.write(msg, promise);
@@ -44,12 +44,33 @@ public final class RequestIdHandler extends ChannelDuplexHandler {
 
     /**
      * A version 4 UUID from the event loop's own random source: request IDs must be unique, not secret, and
-     * {@code UUID.randomUUID()} would put a shared SecureRandom on every request.
+     * {@code UUID.randomUUID()} would put a shared SecureRandom on every request. Written straight into an
+     * {@link AsciiString}, which goes into both headers as bytes.
      */
-    static String newId() {
+    static AsciiString newId() {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         long msb = (random.nextLong() & ~0xF000L) | 0x4000L;
         long lsb = (random.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
-        return new java.util.UUID(msb, lsb).toString();
+        byte[] id = new byte[36];
+        hex(msb >>> 32, id, 0, 8);
+        id[8] = '-';
+        hex(msb >>> 16, id, 9, 4);
+        id[13] = '-';
+        hex(msb, id, 14, 4);
+        id[18] = '-';
+        hex(lsb >>> 48, id, 19, 4);
+        id[23] = '-';
+        hex(lsb, id, 24, 12);
+        return new AsciiString(id, false);
+    }
+
+    private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    /** Writes the low {@code digits} hex digits of {@code value} into {@code out} at {@code at}. */
+    private static void hex(long value, byte[] out, int at, int digits) {
+        for (int i = digits - 1; i >= 0; i--) {
+            out[at + i] = HEX[(int) (value & 0xF)];
+            value >>>= 4;
+        }
     }
 }
