@@ -317,8 +317,15 @@ final class ConfigReader {
         Duration timeout = duration(s.optional("timeout"), "timeout", ONE_MS, MAX_REDIS_TIMEOUT,
                 RedisConfig.DEFAULT_TIMEOUT);
         RedisFailureMode onFailure = redisFailureMode(s.optional("on_failure"));
+        boolean cluster = bool(s.optional("cluster"), "cluster", false);
         s.rejectUnknownKeys();
-        return parsed == null ? null : parsed.withTimeout(timeout).withOnFailure(onFailure);
+        if (parsed != null && cluster && parsed.database() != 0) {
+            problems.at(urlNode, "url database must be 0 with cluster: true (Redis Cluster has only database 0),"
+                    + " got /" + parsed.database() + "; remove the /" + parsed.database() + " from the url");
+            return null;
+        }
+        return parsed == null ? null
+                : parsed.withTimeout(timeout).withOnFailure(onFailure).withCluster(cluster);
     }
 
     private RedisFailureMode redisFailureMode(YamlNode node) {

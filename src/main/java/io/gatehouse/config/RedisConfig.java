@@ -17,9 +17,11 @@ import java.util.Objects;
  * @param password  the password, or null when Redis needs none
  * @param timeout   the longest a request waits for Redis before {@link #onFailure} applies
  * @param onFailure what to do while Redis cannot answer within {@link #timeout}
+ * @param cluster   {@code cluster: true}: {@link #host}:{@link #port} is one seed node of a Redis Cluster, whose
+ *                  topology is discovered from it; the database must then be 0
  */
 public record RedisConfig(String host, int port, int database, boolean tls, String username, String password,
-                          Duration timeout, RedisFailureMode onFailure) {
+                          Duration timeout, RedisFailureMode onFailure, boolean cluster) {
 
     public static final int DEFAULT_PORT = 6379;
     public static final Duration DEFAULT_TIMEOUT = Duration.ofMillis(50);
@@ -44,6 +46,15 @@ public record RedisConfig(String host, int port, int database, boolean tls, Stri
         if (username != null && password == null) {
             throw new IllegalArgumentException("a username needs a password");
         }
+        if (cluster && database != 0) {
+            throw new IllegalArgumentException("Redis Cluster has only database 0: " + database);
+        }
+    }
+
+    /** A single Redis (not a Cluster). */
+    public RedisConfig(String host, int port, int database, boolean tls, String username, String password,
+            Duration timeout, RedisFailureMode onFailure) {
+        this(host, port, database, tls, username, password, timeout, onFailure, false);
     }
 
     /** A password-free Redis on {@code host:port}, database 0, with the default timeout and failure mode. */
@@ -52,11 +63,16 @@ public record RedisConfig(String host, int port, int database, boolean tls, Stri
     }
 
     public RedisConfig withTimeout(Duration newTimeout) {
-        return new RedisConfig(host, port, database, tls, username, password, newTimeout, onFailure);
+        return new RedisConfig(host, port, database, tls, username, password, newTimeout, onFailure, cluster);
     }
 
     public RedisConfig withOnFailure(RedisFailureMode mode) {
-        return new RedisConfig(host, port, database, tls, username, password, timeout, mode);
+        return new RedisConfig(host, port, database, tls, username, password, timeout, mode, cluster);
+    }
+
+    /** The same settings, with {@code host:port} a Redis Cluster seed node ({@code true}) or a single Redis. */
+    public RedisConfig withCluster(boolean isCluster) {
+        return new RedisConfig(host, port, database, tls, username, password, timeout, onFailure, isCluster);
     }
 
     /** The URL for logs and messages: the password, if any, is shown as {@code ***}. */
@@ -68,6 +84,7 @@ public record RedisConfig(String host, int port, int database, boolean tls, Stri
 
     @Override
     public String toString() {
-        return "RedisConfig[url=" + safeUrl() + ", timeout=" + timeout + ", onFailure=" + onFailure + "]";
+        return "RedisConfig[url=" + safeUrl() + ", cluster=" + cluster + ", timeout=" + timeout + ", onFailure="
+                + onFailure + "]";
     }
 }

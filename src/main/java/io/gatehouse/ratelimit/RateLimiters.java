@@ -13,8 +13,9 @@ public final class RateLimiters {
 
     /**
      * The limiter for {@code config}: the in-process {@link SlidingWindowRateLimiter}, or a {@link RedisRateLimiter}
-     * shared with every instance on the same Redis. Call off the event loops: a Redis limiter waits up to about a
-     * second for its first connection (and carries on without one, reconnecting in the background). The caller
+     * shared with every instance on the same Redis (a single Redis, or a Redis Cluster with {@code cluster: true}).
+     * Call off the event loops: a Redis limiter waits up to about a second for its first connection (and carries on
+     * without one, reconnecting in the background). The caller
      * owns the result: schedule {@link RateLimiter#evictIdle()} about once per window, and {@link RateLimiter#close()}
      * it at shutdown.
      *

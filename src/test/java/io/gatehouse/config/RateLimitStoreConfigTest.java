@@ -60,6 +60,52 @@ class RateLimitStoreConfigTest {
         assertThat(redis.toString()).doesNotContain("s3cr").contains("rediss://gatehouse:***@[::1]:6380/2");
     }
 
+    @Test
+    void readsARedisClusterSeedNode() throws ConfigException {
+        RedisConfig redis = parse("""
+                rate_limit:
+                  store: redis
+                  redis:
+                    url: redis://:s3cret@node1.redis.internal:7000
+                    cluster: true
+                """ + ROUTES).rateLimit().redis();
+
+        assertThat(redis).isEqualTo(new RedisConfig("node1.redis.internal", 7000, 0, false, null, "s3cret",
+                Duration.ofMillis(50), RedisFailureMode.LOCAL, true));
+        assertThat(parse("rate_limit: {store: redis, redis: {url: 'redis://h/0', cluster: true}}\n" + ROUTES)
+                .rateLimit().redis().cluster()).isTrue();
+    }
+
+    @Test
+    void aRedisStoreIsASingleRedisUnlessSaidOtherwise() throws ConfigException {
+        assertThat(parse("rate_limit: {store: redis, redis: {url: 'redis://h/3'}}\n" + ROUTES)
+                .rateLimit().redis().cluster()).isFalse();
+        assertThat(parse("rate_limit: {store: redis, redis: {url: 'redis://h/3', cluster: false}}\n" + ROUTES)
+                .rateLimit().redis()).isEqualTo(new RedisConfig("h", 6379, 3, false, null, null,
+                        Duration.ofMillis(50), RedisFailureMode.LOCAL, false));
+    }
+
+    @Test
+    void reportsADatabaseOtherThanZeroForARedisClusterWithoutShowingThePassword() {
+        assertThat(problems("""
+                rate_limit:
+                  store: redis
+                  redis:
+                    url: redis://:hunter2@h:7000/2
+                    cluster: true
+                """ + ROUTES)).containsExactly(
+                "gateway.yaml:4:10: url database must be 0 with cluster: true (Redis Cluster has only database 0),"
+                        + " got /2; remove the /2 from the url (at /rate_limit/redis/url)");
+    }
+
+    @Test
+    void reportsAClusterFlagThatIsNotABoolean() {
+        assertThat(problems("rate_limit:\n  store: redis\n  redis:\n    url: redis://h\n    cluster: yes please\n"
+                + ROUTES)).containsExactly(
+                "gateway.yaml:5:14: cluster must be true or false, got the string 'yes please'"
+                        + " (at /rate_limit/redis/cluster)");
+    }
+
     @ParameterizedTest
     @CsvSource({
             "redis://:pw@h:1,       , pw, h, 1, 0",
@@ -116,7 +162,7 @@ class RateLimitStoreConfigTest {
                 "gateway.yaml:5:14: timeout must be between 1ms and 10s, got 0ms (at /rate_limit/redis/timeout)",
                 "gateway.yaml:6:17: on_failure must be local, open or closed, got 'ignore'"
                         + " (at /rate_limit/redis/on_failure)",
-                "gateway.yaml:7:5: unknown key 'retries'; allowed keys are url, timeout, on_failure"
+                "gateway.yaml:7:5: unknown key 'retries'; allowed keys are url, timeout, on_failure, cluster"
                         + " (at /rate_limit/redis/retries)");
     }
 

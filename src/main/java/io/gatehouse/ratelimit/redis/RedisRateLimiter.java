@@ -6,6 +6,7 @@ import io.gatehouse.ratelimit.RateLimitDecision;
 import io.gatehouse.ratelimit.RateLimiter;
 import io.gatehouse.ratelimit.RateLimiterUnavailableException;
 import io.gatehouse.ratelimit.SlidingWindowRateLimiter;
+import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisFuture;
@@ -14,7 +15,12 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
@@ -66,6 +72,15 @@ import java.util.function.LongSupplier;
  * and once when it ends. While it lasts, one request at a time probes Redis and every other one takes the failure
  * path at once, so a hung Redis costs one request per timeout, not every request; the first probe that succeeds
  * ends the outage.
+ *
+ * <p><b>Redis Cluster.</b> With {@link RedisConfig#cluster()} the limiter connects through Lettuce's
+ * {@link RedisClusterClient} to the seed node in the URL and discovers the rest; each {@code EVALSHA} goes straight
+ * to the master of its key's slot (the cluster client routes by the first key, and the script touches only that
+ * key, so the hash tag is all the routing it needs). The topology is refreshed every
+ * {@link #CLUSTER_REFRESH_PERIOD} and at once (at most once per {@link #CLUSTER_ADAPTIVE_REFRESH_TIMEOUT}) on
+ * {@code MOVED}/{@code ASK} redirects, repeated reconnects and unknown nodes. Only the connection differs between a
+ * single Redis and a Cluster: both expose the same scripting commands, and the script logic, the failure handling
+ * and the options (commands rejected while disconnected, bounded queue, {@link RedisConfig#timeout()}) are shared.
  *
  * <p><b>Threads.</b> Never blocks the caller: futures complete on Lettuce's one I/O thread (or its timer thread on
  * timeout), and the handler moves back to the channel's event loop. Lettuce gets its own small resources: one I/O
@@ -134,6 +149,10 @@ public final class RedisRateLimiter implements RateLimiter {
     /** Commands in flight on the one connection; beyond it a command fails at once (and the failure mode applies). */
     static final int MAX_PENDING_COMMANDS = 16_384;
     static final Duration MAX_CONNECT_TIMEOUT = Duration.ofSeconds(1);
+    /** Redis Cluster: how often the topology is read again even when nothing suggests a change. */
+    static final Duration CLUSTER_REFRESH_PERIOD = Duration.ofSeconds(30);
+    /** Redis Cluster: the least time between two refreshes triggered by redirects or reconnects. */
+    static final Duration CLUSTER_ADAPTIVE_REFRESH_TIMEOUT = Duration.ofSeconds(1);
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisRateLimiter.class);
 
@@ -148,10 +167,11 @@ public final class RedisRateLimiter implements RateLimiter {
 
     private final HashedWheelTimer timer;
     private final ClientResources resources;
-    private final RedisClient client;
+    /** A {@link RedisClient}, or a {@link RedisClusterClient} with {@link RedisConfig#cluster()}. */
+    private final AbstractRedisClient client;
     private final RedisURI uri;
     private final CompletableFuture<Void> firstConnect = new CompletableFuture<>();
-    private volatile StatefulRedisConnection<String, String> connection;
+    private volatile Link link;
     /** True from a failed call until a call succeeds again. */
     private final AtomicBoolean outage = new AtomicBoolean();
     /** While in an outage: a probe call is in flight. */
@@ -185,15 +205,30 @@ public final class RedisRateLimiter implements RateLimiter {
                         TimeUnit.MILLISECONDS))
                 .build();
         this.uri = redisUri(config);
-        this.client = RedisClient.create(resources);
-        client.setOptions(ClientOptions.builder()
+        ClientOptions options = ClientOptions.builder()
                 .autoReconnect(true)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .requestQueueSize(MAX_PENDING_COMMANDS)
                 .timeoutOptions(TimeoutOptions.builder().fixedTimeout(config.timeout()).build())
                 .socketOptions(SocketOptions.builder().connectTimeout(connectTimeout(config)).keepAlive(true)
                         .tcpNoDelay(true).build())
-                .build());
+                .build();
+        if (config.cluster()) {
+            RedisClusterClient cluster = RedisClusterClient.create(resources, uri);
+            cluster.setOptions(ClusterClientOptions.builder(options)
+                    .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+                            .enablePeriodicRefresh(CLUSTER_REFRESH_PERIOD)
+                            .enableAllAdaptiveRefreshTriggers()
+                            .adaptiveRefreshTriggersTimeout(CLUSTER_ADAPTIVE_REFRESH_TIMEOUT)
+                            .refreshTriggersReconnectAttempts(3)
+                            .build())
+                    .build());
+            this.client = cluster;
+        } else {
+            RedisClient single = RedisClient.create(resources);
+            single.setOptions(options);
+            this.client = single;
+        }
         connect();
     }
 
@@ -223,7 +258,7 @@ public final class RedisRateLimiter implements RateLimiter {
             throw new IllegalArgumentException("limit must be in 1.." + SlidingWindowRateLimiter.MAX_LIMIT + ": "
                     + limit);
         }
-        StatefulRedisConnection<String, String> c = connection;
+        Link c = link;
         if (c == null) {
             return onFailure(key, limit);
         }
@@ -238,10 +273,10 @@ public final class RedisRateLimiter implements RateLimiter {
         String[] args = arguments(limit);
         CompletableFuture<RateLimitDecision> result = new CompletableFuture<>();
         boolean releaseProbe = probe;
-        RedisFuture<List<Object>> call = c.async().evalsha(SCRIPT_SHA, ScriptOutputType.MULTI, keys, args);
+        RedisFuture<List<Object>> call = c.commands().evalsha(SCRIPT_SHA, ScriptOutputType.MULTI, keys, args);
         call.whenComplete((reply, error) -> {
             if (unwrap(error) instanceof RedisNoScriptException) {
-                RedisFuture<List<Object>> retry = c.async().eval(SCRIPT, ScriptOutputType.MULTI, keys, args);
+                RedisFuture<List<Object>> retry = c.commands().eval(SCRIPT, ScriptOutputType.MULTI, keys, args);
                 retry.whenComplete((r, e) -> complete(result, key, limit, r, e, releaseProbe));
             } else {
                 complete(result, key, limit, reply, error, releaseProbe);
@@ -258,9 +293,9 @@ public final class RedisRateLimiter implements RateLimiter {
     @Override
     public void close() {
         closed = true;
-        StatefulRedisConnection<String, String> c = connection;
+        Link c = link;
         if (c != null) {
-            c.closeAsync();
+            c.connection().closeAsync();
         }
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         resources.shutdown(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
@@ -269,7 +304,7 @@ public final class RedisRateLimiter implements RateLimiter {
 
     /** Whether Redis answers now, as far as this limiter knows: connected and not in an outage. */
     public boolean healthy() {
-        return connection != null && !outage.get();
+        return link != null && !outage.get();
     }
 
     /** The Redis key for a client; the hash tag keeps a client's state on one Cluster slot. */
@@ -366,7 +401,7 @@ public final class RedisRateLimiter implements RateLimiter {
         if (closed) {
             return;
         }
-        client.connectAsync(StringCodec.UTF8, uri).whenComplete((c, error) -> {
+        connectLink().whenComplete((c, error) -> {
             if (error != null) {
                 startOutage("cannot connect: " + unwrap(error));
                 firstConnect.complete(null);
@@ -377,14 +412,43 @@ public final class RedisRateLimiter implements RateLimiter {
                 return;
             }
             if (closed) {
-                c.closeAsync();
+                c.connection().closeAsync();
                 return;
             }
-            connection = c;
-            // Best effort: load the script so that the first request needs no EVAL. Not counted per request.
-            c.async().scriptLoad(SCRIPT);
-            firstConnect.complete(null);
+            // Load the script so that the first request needs no EVAL (not counted per request), and only then
+            // take the connection into use. On a Cluster the client sends SCRIPT LOAD to every master, which also
+            // opens the connection to each of them: the first request to a master does not race its connect.
+            // Best effort: a failure here (one master down) is the failure path's business, request by request.
+            c.commands().scriptLoad(SCRIPT).whenComplete((sha, loadError) -> {
+                if (closed) {
+                    c.connection().closeAsync();
+                    return;
+                }
+                link = c;
+                firstConnect.complete(null);
+            });
         });
+    }
+
+    /**
+     * The one place where a single Redis and a Cluster differ: how the connection is made. Both connections offer
+     * the same scripting commands; the cluster one routes each by its first key.
+     */
+    private CompletionStage<Link> connectLink() {
+        if (client instanceof RedisClusterClient cluster) {
+            // The cluster client needs the topology (read from the seed node) before it can connect.
+            return cluster.refreshPartitionsAsync()
+                    .thenCompose(loaded -> cluster.connectAsync(StringCodec.UTF8))
+                    .thenApply(c -> new Link(c, c.async()));
+        }
+        CompletionStage<StatefulRedisConnection<String, String>> connecting =
+                ((RedisClient) client).connectAsync(StringCodec.UTF8, uri);
+        return connecting.thenApply(c -> new Link(c, c.async()));
+    }
+
+    /** A connection and its scripting commands: to a single Redis, or to a Redis Cluster. */
+    private record Link(StatefulConnection<String, String> connection,
+                        RedisScriptingAsyncCommands<String, String> commands) {
     }
 
     private void awaitFirstConnect(Duration max) {

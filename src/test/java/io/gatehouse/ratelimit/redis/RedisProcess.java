@@ -57,11 +57,22 @@ final class RedisProcess implements AutoCloseable {
     }
 
     static void requireRedisServer() {
-        if (onPath("redis-server")) {
+        requireOnPath("redis-server");
+    }
+
+    /** Fails (CI) or skips (elsewhere) unless every one of {@code programs} is on the PATH. */
+    static void requireOnPath(String... programs) {
+        List<String> missing = new ArrayList<>();
+        for (String program : programs) {
+            if (!onPath(program)) {
+                missing.add(program);
+            }
+        }
+        if (missing.isEmpty()) {
             return;
         }
-        String message = "redis-server is not on the PATH; install it (apt-get install redis-server) to run the"
-                + " Redis rate-limit tests";
+        String message = String.join(" and ", missing) + " not on the PATH; install them (apt-get install"
+                + " redis-server, which brings redis-tools with redis-cli) to run the Redis rate-limit tests";
         if ("true".equalsIgnoreCase(System.getenv("CI"))) {
             throw new AssertionError(message + " (CI=true: not skipping)");
         }
@@ -101,6 +112,11 @@ final class RedisProcess implements AutoCloseable {
 
     /** Sends one command on a new connection and returns the reply: String, Long, List, or null. */
     Object command(String... args) {
+        return command(port, args);
+    }
+
+    /** Sends one command to the Redis on {@code port} on a new connection and returns the reply. */
+    static Object command(int port, String... args) {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress("127.0.0.1", port), 2000);
             socket.setSoTimeout(5000);
@@ -113,6 +129,11 @@ final class RedisProcess implements AutoCloseable {
 
     /** MONITOR on its own connection: records every command Redis executes, as Redis prints them. */
     Monitor monitor() throws IOException {
+        return new Monitor(port);
+    }
+
+    /** MONITOR on the Redis on {@code port}. */
+    static Monitor monitor(int port) throws IOException {
         return new Monitor(port);
     }
 
@@ -214,7 +235,7 @@ final class RedisProcess implements AutoCloseable {
         return false;
     }
 
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         }
