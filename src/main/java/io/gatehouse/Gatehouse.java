@@ -12,7 +12,6 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Properties;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * The command line: {@code java -jar gatehouse.jar [--config PATH] [--check] [--help] [--version]}. Loads and
@@ -29,7 +28,7 @@ public final class Gatehouse {
     private Gatehouse() {
     }
 
-    private static final CountDownLatch STOPPED = new CountDownLatch(1);
+    /** Set once the gateway is serving; then only a signal ends the process (see {@link ProcessSignals}). */
     private static volatile boolean running;
 
     public static void main(String[] args) throws InterruptedException {
@@ -38,8 +37,8 @@ public final class Gatehouse {
             flushLogs();
             System.exit(code);
         }
-        // Event-loop threads are daemons: the main thread keeps the process alive; a signal ends it.
-        STOPPED.await();
+        // Event-loop threads are daemons: the main thread keeps the process alive until a signal halts it.
+        Thread.currentThread().join();
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) {

@@ -8,7 +8,6 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.AsciiString;
-import io.netty.util.ReferenceCountUtil;
 
 import java.util.List;
 
@@ -62,8 +61,7 @@ public final class ApiKeyAuthHandler extends ChannelInboundHandlerAdapter {
         }
         if (!isVisibleAscii(key)) {
             // Not a key anyone was given: bytes meant for some other parser. Refuse and end the connection.
-            discarder.start(request);
-            ReferenceCountUtil.release(request);
+            discarder.drop(request);
             GatewayResponses.sendRejection(ctx, HttpResponseStatus.BAD_REQUEST, "Malformed " + header + " header");
             return false;
         }
@@ -87,8 +85,7 @@ public final class ApiKeyAuthHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void reject(ChannelHandlerContext ctx, HttpRequest request, HttpResponseStatus status, String message) {
-        discarder.start(request);
-        ReferenceCountUtil.release(request);
+        discarder.drop(request);
         GatewayResponses.sendError(ctx, status, message);
     }
 }

@@ -10,7 +10,6 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.util.ReferenceCountUtil;
 
 /**
  * The route's request body limit ({@code routes[].max_body}). A declared Content-Length over it is answered 413
@@ -36,8 +35,7 @@ public final class BodyLimitHandler extends ChannelInboundHandlerAdapter {
             received = 0;
             long declared = exchange.declaredLength();
             if (limit > 0 && declared != Long.MAX_VALUE && declared > limit) {
-                discarder.start(request);
-                ReferenceCountUtil.release(request);
+                discarder.drop(request);
                 exchange.failure("declared body over the route's limit");
                 GatewayResponses.sendError(ctx, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, MESSAGE);
                 return;

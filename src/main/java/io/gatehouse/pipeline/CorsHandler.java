@@ -10,7 +10,6 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.util.ReferenceCountUtil;
 
 import java.util.List;
 
@@ -32,8 +31,7 @@ public final class CorsHandler extends ChannelDuplexHandler {
             if (HttpMethod.OPTIONS.equals(request.method())) {
                 Exchange exchange = Exchange.of(ctx.channel());
                 CorsPolicy policy = exchange.config().cors();
-                discarder.start(request);
-                ReferenceCountUtil.release(request);
+                discarder.drop(request);
                 FullHttpResponse response = GatewayResponses.empty(ctx.alloc(), HttpResponseStatus.NO_CONTENT);
                 decorate(exchange, response);
                 if (policy.headersFor(exchange.origin()) != null && policy.maxAgeSeconds() > 0) {

@@ -14,7 +14,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
-import io.netty.util.ReferenceCountUtil;
 
 import java.util.List;
 
@@ -55,8 +54,7 @@ public final class FramingGuardHandler extends ChannelInboundHandlerAdapter {
         if (msg instanceof HttpRequest request) {
             Rejection rejection = check(request, Exchange.of(ctx.channel()));
             if (rejection != null) {
-                discarder.start(request);
-                ReferenceCountUtil.release(request);
+                discarder.drop(request);
                 GatewayResponses.sendRejection(ctx, rejection.status, rejection.message);
                 return;
             }

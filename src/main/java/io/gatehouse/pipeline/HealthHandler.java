@@ -7,7 +7,6 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.util.ReferenceCountUtil;
 
 /**
  * Answers {@code GET /health} (and HEAD) itself, without a key: {@code {"status":"ok","routes":[...]}}. Placed before
@@ -25,8 +24,7 @@ public final class HealthHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (msg instanceof HttpRequest request && isHealthCheck(request)) {
-            discarder.start(request);
-            ReferenceCountUtil.release(request);
+            discarder.drop(request);
             Exchange exchange = Exchange.of(ctx.channel());
             exchange.target(PATH, null);
             FullHttpResponse response = GatewayResponses.json(ctx.alloc(), HttpResponseStatus.OK, body(exchange));

@@ -89,8 +89,7 @@ public final class RateLimitHandler extends ChannelDuplexHandler {
             ctx.fireChannelRead(request);
             return;
         }
-        discarder.start(request);
-        ReferenceCountUtil.release(request);
+        discarder.drop(request);
         FullHttpResponse response = GatewayResponses.error(ctx.alloc(), HttpResponseStatus.TOO_MANY_REQUESTS,
                 "Rate limit exceeded");
         addHeaders(response.headers(), d);
@@ -106,8 +105,7 @@ public final class RateLimitHandler extends ChannelDuplexHandler {
         } else {
             LOG.warn("rate limiter failed: {}", cause.toString());
         }
-        discarder.start(request);
-        ReferenceCountUtil.release(request);
+        discarder.drop(request);
         if (ctx.channel().isActive()) {
             GatewayResponses.sendError(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "Rate limiter unavailable");
         }

@@ -37,7 +37,12 @@ final class RequestDiscarder {
         return true;
     }
 
-    void reset() {
-        discarding = false;
+    /**
+     * The handler answered {@code request} itself: release it and discard the rest of its body. The one call every
+     * early answer makes before writing its response.
+     */
+    void drop(Object request) {
+        start(request);
+        ReferenceCountUtil.release(request);
     }
 }

@@ -7,7 +7,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.util.ReferenceCountUtil;
 
 /**
  * Normalises the request target and picks the route by longest prefix, before any policy runs, so that
@@ -31,8 +30,7 @@ public final class RoutingHandler extends ChannelInboundHandlerAdapter {
             } catch (InvalidTargetException e) {
                 // A target that could be read two ways is an attack more often than a typo: refuse it and close,
                 // as for any other ambiguous request (the log says why).
-                discarder.start(request);
-                ReferenceCountUtil.release(request);
+                discarder.drop(request);
                 GatewayResponses.sendRejection(ctx, HttpResponseStatus.BAD_REQUEST, e.getMessage());
                 return;
             }
@@ -48,8 +46,7 @@ public final class RoutingHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void reject(ChannelHandlerContext ctx, HttpRequest request, HttpResponseStatus status, String message) {
-        discarder.start(request);
-        ReferenceCountUtil.release(request);
+        discarder.drop(request);
         GatewayResponses.sendError(ctx, status, message);
     }
 }

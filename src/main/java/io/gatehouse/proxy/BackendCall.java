@@ -402,31 +402,34 @@ final class BackendCall {
 
     /** The backend connection closed. */
     void onBackendClosed() {
-        if (done) {
-            return;
-        }
-        reusable = false;
-        if (canRetry()) {
-            retry();
-        } else if (!responseStarted) {
-            respondError(HttpResponseStatus.BAD_GATEWAY, "Service unavailable", "backend closed the connection");
-        } else {
-            abort("backend closed the connection mid-response");
-        }
+        backendLost("backend closed the connection");
     }
 
     void onBackendFailure(Throwable cause) {
         if (done) {
             return;
         }
-        LOG.debug("backend {} failed: {}", pool.address(), cause.toString());
+        if (cause instanceof Error) {
+            // Out of (direct) memory and the like are the gateway's failures, not the backend's: say so loudly.
+            LOG.error("forwarding to {} failed inside the gateway", pool.address(), cause);
+        } else {
+            LOG.debug("backend {} failed: {}", pool.address(), cause.toString());
+        }
+        backendLost("backend connection failed");
+    }
+
+    /** The backend connection is gone: retry when that is safe, else 502 before the response began, abort after. */
+    private void backendLost(String reason) {
+        if (done) {
+            return;
+        }
         reusable = false;
         if (canRetry()) {
             retry();
         } else if (!responseStarted) {
-            respondError(HttpResponseStatus.BAD_GATEWAY, "Service unavailable", "backend connection failed");
+            respondError(HttpResponseStatus.BAD_GATEWAY, "Service unavailable", reason);
         } else {
-            abort("backend connection failed mid-response");
+            abort(reason + " mid-response");
         }
     }
 
