@@ -1,6 +1,7 @@
 package io.gatehouse;
 
 import ch.qos.logback.classic.LoggerContext;
+import io.gatehouse.pipeline.AccessLogWriter;
 import io.gatehouse.config.ConfigException;
 import io.gatehouse.config.ConfigLoader;
 import io.gatehouse.config.GatewayConfig;
@@ -125,8 +126,9 @@ public final class Gatehouse {
         }
     }
 
-    /** Stops logging, which drains the asynchronous access-log queue to its appender. */
+    /** Writes out the queued access lines, then stops logging, which flushes the appenders. */
     private static void flushLogs() {
+        AccessLogWriter.drainAndStop(5_000);
         if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
             context.stop();
         }

@@ -6,22 +6,34 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * Writes one line per request to the {@code access} logger when the response has been written (or the connection
- * ended first): method, path, status, duration, client, request ID and backend. The logger's appender is
- * asynchronous (see {@code logback.xml}), so a slow disk never holds up an event loop. The query string is left
+ * ended first): method, path, status, duration, client, request ID and backend. The line is handed to
+ * {@link AccessLogWriter}, so neither the appender nor a slow disk ever holds up an event loop. The query string is left
  * out: it can carry secrets. API keys never reach this line.
  */
 @Sharable
 public final class AccessLogHandler extends ChannelDuplexHandler {
 
-    private static final Logger ACCESS = LoggerFactory.getLogger("access");
     private static final int MAX_LOGGED_URI = 256;
+
+    private final Consumer<String> sink;
+    private final boolean toAccessLogger;
+
+    public AccessLogHandler() {
+        this.sink = AccessLogWriter::submit;
+        this.toAccessLogger = true;
+    }
+
+    /** Hands each line to {@code sink} instead of the {@code access} logger (for tests). */
+    AccessLogHandler(Consumer<String> sink) {
+        this.sink = sink;
+        this.toAccessLogger = false;
+    }
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
@@ -53,15 +65,15 @@ public final class AccessLogHandler extends ChannelDuplexHandler {
         super.channelInactive(ctx);
     }
 
-    static void log(Exchange exchange) {
-        if (!exchange.markLogged() || !ACCESS.isInfoEnabled()) {
+    private void log(Exchange exchange) {
+        if (!exchange.markLogged() || (toAccessLogger && !AccessLogWriter.enabled())) {
             return;
         }
         long micros = TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - exchange.startNanos());
         StringBuilder line = new StringBuilder(160)
                 .append(exchange.method().name()).append(' ')
                 .append(exchange.path() != null ? exchange.path() : printable(exchange.rawUri()))
-                .append(" → ").append(exchange.status() == 0 ? "-" : Integer.toString(exchange.status()))
+                .append(" -> ").append(exchange.status() == 0 ? "-" : Integer.toString(exchange.status()))
                 .append(" (").append(micros / 1000).append('.').append((micros % 1000) / 100).append("ms)")
                 .append(" [").append(exchange.client() != null ? exchange.client().name() : "anonymous").append(']')
                 .append(" request_id=").append(exchange.requestId())
@@ -69,7 +81,7 @@ public final class AccessLogHandler extends ChannelDuplexHandler {
         if (exchange.failure() != null) {
             line.append(" error=\"").append(exchange.failure()).append('"');
         }
-        ACCESS.info(line.toString());
+        sink.accept(line.toString());
     }
 
     /** The path part of a raw target, cut short and with anything unprintable replaced, so a line stays one line. */

@@ -295,9 +295,9 @@ final class BackendCall {
         HopByHopHeaders.strip(response.headers());
         frameForClient(response);
         response.setProtocolVersion(HttpVersion.HTTP_1_1);
-        // The head is small and the body usually follows at once: write the head, ask for the next message at
-        // once, and let that message's write flush both, so a small response leaves in one system call. If the
-        // next message is not already decoded, flush the head on its own now.
+        // The head is small and the body usually follows in the same socket read: write the head unflushed and
+        // let the body's write flush both, so a small response leaves in one system call. If this read held no
+        // more, the end of the read (onBackendReadComplete) flushes the head on its own.
         headUnflushed = true;
         client.write(response).addListener(headWritten -> {
             if (!headWritten.isSuccess() && !done) {
@@ -305,6 +305,10 @@ final class BackendCall {
             }
         });
         backend.read();
+    }
+
+    /** The backend connection's socket read is over: whatever it decoded has been handed on. */
+    void onBackendReadComplete() {
         if (headUnflushed) {
             headUnflushed = false;
             client.flush();

@@ -47,6 +47,14 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        BackendCall current = call;
+        if (current != null) {
+            current.onBackendReadComplete();
+        }
+    }
+
+    @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         pool.remove(ctx.channel());
         BackendCall current = call;

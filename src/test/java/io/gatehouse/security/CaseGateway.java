@@ -117,7 +117,7 @@ final class CaseGateway implements AutoCloseable {
                     .isTrue();
         }
         assertThat(accessLine(response.header("X-Request-Id")))
-                .contains(" → " + response.status() + " ")
+                .contains(" -> " + response.status() + " ")
                 .contains("backend=-")
                 .contains(" error=\"");
         assertNothingForwardedSince(mark);
@@ -129,7 +129,7 @@ final class CaseGateway implements AutoCloseable {
         int mark = mark();
         Response response = exchange(raw);
         assertRefusal(response, status);
-        assertThat(accessLine(response.header("X-Request-Id"))).contains(" → " + status + " ").contains("backend=-");
+        assertThat(accessLine(response.header("X-Request-Id"))).contains(" -> " + status + " ").contains("backend=-");
         assertNothingForwardedSince(mark);
         return response;
     }

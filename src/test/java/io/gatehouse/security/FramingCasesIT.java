@@ -162,7 +162,7 @@ class FramingCasesIT {
             assertThat(response.header("Connection")).isEqualToIgnoringCase("close");
             assertThat(client.closedByServer()).isTrue();
         }
-        assertThat(gateway.accessLine(response.header("X-Request-Id"))).contains(" → 400 ")
+        assertThat(gateway.accessLine(response.header("X-Request-Id"))).contains(" -> 400 ")
                 .contains("error=\"malformed request body\"");
         // The head went out before the body was read (read after write), so the backend will see it.
         Await.until(Duration.ofSeconds(5), "the head at the backend", () -> gateway.backend().requests().stream()
@@ -351,7 +351,7 @@ class FramingCasesIT {
         assertThat(first.bodyText()).isEqualTo("GET /first");
         CaseGateway.assertRefusal(second, 400);
         assertThat(second.header("Connection")).isEqualToIgnoringCase("close");
-        assertThat(gateway.accessLine(second.header("X-Request-Id"))).contains(" → 400 ").contains("error=\"");
+        assertThat(gateway.accessLine(second.header("X-Request-Id"))).contains(" -> 400 ").contains("error=\"");
         List<TestBackend.Request> requests = gateway.backend().requests();
         assertThat(requests.subList(mark, requests.size())).extracting(TestBackend.Request::target)
                 .containsExactly("/first");

@@ -186,7 +186,7 @@ class LifecycleCasesIT {
 
             assertThat(gateway.stop()).isZero();
             assertThat(gateway.stderr()).doesNotContain("reload refused", "Exception");
-            assertThat(gateway.stdout()).as("no request answered 5xx").doesNotContainPattern(" → 5\\d\\d ");
+            assertThat(gateway.stdout()).as("no request answered 5xx").doesNotContainPattern(" -> 5\\d\\d ");
         }
     }
 
@@ -234,7 +234,7 @@ class LifecycleCasesIT {
             gateway.assertNoFailureReported();
             String requestId = response.header("X-Request-Id");
             assertThat(gateway.stdout().lines()).as("the access line of the request in flight")
-                    .anyMatch(line -> line.contains("GET /api/slow → 200 ") && line.contains("request_id=" + requestId));
+                    .anyMatch(line -> line.contains("GET /api/slow -> 200 ") && line.contains("request_id=" + requestId));
             assertThat(gateway.stderr()).contains("stopped").doesNotContain("cut at the deadline", "Exception");
         }
     }
@@ -273,7 +273,7 @@ class LifecycleCasesIT {
             gateway.assertNoFailureReported();
             assertThat(gateway.stderr()).contains("stopped; 1 connection(s) cut at the deadline");
             assertThat(gateway.stdout().lines()).as("the cut stream's access line, flushed before the exit")
-                    .anyMatch(line -> line.contains("GET /api/stream → 200 ")
+                    .anyMatch(line -> line.contains("GET /api/stream -> 200 ")
                             && line.contains("error=\"connection closed before the response was complete\""));
         }
     }
