@@ -3,14 +3,21 @@ package io.gatehouse.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AppenderBase;
+import ch.qos.logback.core.FileAppender;
 import ch.qos.logback.core.read.ListAppender;
 import io.gatehouse.testing.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -119,6 +126,39 @@ class AccessLogWriterTest {
         writer.stop(5_000);
 
         assertThat(lines.list).hasSize(500);
+    }
+
+    @Test
+    void flushesABufferingFileAppenderAfterEachBatch(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("access.log");
+        PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+        encoder.setContext(logger.getLoggerContext());
+        encoder.setPattern("%msg%n");
+        encoder.start();
+        FileAppender<ILoggingEvent> appender = new FileAppender<>();
+        appender.setContext(logger.getLoggerContext());
+        appender.setFile(file.toString());
+        appender.setEncoder(encoder);
+        appender.setImmediateFlush(false);
+        appender.start();
+        logger.setAdditive(false);
+        logger.addAppender(appender);
+        AccessLogWriter writer = writer(1024);
+
+        // Far less than the appender's buffer: without a flush per batch these lines would sit in memory.
+        writer.offer("GET /a -> 200");
+        writer.offer("GET /b -> 404");
+
+        Await.until(Duration.ofSeconds(10), "both lines in the file",
+                () -> read(file).equals("GET /a -> 200\nGET /b -> 404\n"));
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.exists(file) ? Files.readString(file) : "";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private ListAppender<ILoggingEvent> capture() {
