@@ -3,13 +3,12 @@ package io.gatehouse.proxy;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 
 /**
  * The last handler of a backend connection. While a call owns the connection it hands every event to that call;
- * while the connection sits idle in its pool, any message, error or idle timeout closes it — a backend has
- * nothing to say on a connection with no request.
+ * while the connection sits idle in its pool, any message or error closes it — a backend has nothing to say on a
+ * connection with no request. The pool closes a connection that stays idle too long.
  */
 final class BackendHandler extends ChannelInboundHandlerAdapter {
 
@@ -62,14 +61,6 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
         if (current != null) {
             current.onBackendClosed();
         }
-    }
-
-    @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof IdleStateEvent && call == null) {
-            ctx.close();
-        }
-        ReferenceCountUtil.release(evt);
     }
 
     @Override

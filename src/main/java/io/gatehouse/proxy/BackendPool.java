@@ -7,7 +7,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.gatehouse.server.ReadOnDemandHandler;
-import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.ScheduledFuture;
 
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
@@ -17,6 +17,10 @@ import java.util.concurrent.TimeUnit;
  * connection is handed out last-in first-out (the warmest first) and comes back only when its exchange ended clean.
  * At most {@code maxIdle} idle connections are kept; an idle one is closed after the idle timeout, and a pooled
  * connection keeps a read pending so that a close by the backend is noticed at once.
+ * <p>
+ * The idle timeout is kept by the pool, not by each connection: a connection in use has no idle timer (the call's
+ * own timeout covers it), so the request path carries no idle-timer work, and one sweep per pool closes the
+ * connections that sat idle too long, within a quarter of the timeout after it.
  */
 final class BackendPool {
 
@@ -24,12 +28,17 @@ final class BackendPool {
     private final BackendAddress address;
     private final Bootstrap bootstrap;
     private final int maxIdle;
+    private final long idleTimeoutNanos;
+    /** Idle connections, oldest first; {@code idleSince} holds the time each came back, in the same order. */
     private final ArrayDeque<Channel> idle = new ArrayDeque<>();
+    private final ArrayDeque<Long> idleSince = new ArrayDeque<>();
+    private ScheduledFuture<?> sweep;
 
     BackendPool(EventLoop loop, BackendAddress address, Bootstrap template, int maxIdle, long idleTimeoutNanos) {
         this.loop = loop;
         this.address = address;
         this.maxIdle = maxIdle;
+        this.idleTimeoutNanos = idleTimeoutNanos;
         BackendPool pool = this;
         this.bootstrap = template.clone(loop)
                 .remoteAddress(address.host(), address.port())
@@ -43,7 +52,6 @@ final class BackendPool {
                                         .setMaxChunkSize(64 * 1024)
                                         .setAllowDuplicateContentLengths(false)))
                                 .addLast("flow", new ReadOnDemandHandler())
-                                .addLast("idle", new IdleStateHandler(0, 0, idleTimeoutNanos, TimeUnit.NANOSECONDS))
                                 .addLast("backend", new BackendHandler(pool));
                     }
                 });
@@ -57,6 +65,7 @@ final class BackendPool {
     Channel poll() {
         Channel channel;
         while ((channel = idle.pollLast()) != null) {
+            idleSince.pollLast();
             if (channel.isActive() && !channel.pipeline().get(BackendCodec.class).hasUndecodedBytes()) {
                 return channel;
             }
@@ -76,11 +85,42 @@ final class BackendPool {
             return;
         }
         idle.addLast(channel);
+        idleSince.addLast(System.nanoTime());
         channel.read();
+        if (sweep == null) {
+            long period = Math.max(idleTimeoutNanos / 4, TimeUnit.MILLISECONDS.toNanos(10));
+            sweep = loop.scheduleAtFixedRate(this::closeExpired, period, period, TimeUnit.NANOSECONDS);
+        }
     }
 
+    /** A pooled connection closed (by the backend, or by the gateway): forget it. */
     void remove(Channel channel) {
-        idle.remove(channel);
+        int i = 0;
+        for (var it = idle.iterator(); it.hasNext(); i++) {
+            if (it.next() == channel) {
+                it.remove();
+                removeAt(idleSince, i);
+                return;
+            }
+        }
+    }
+
+    private static void removeAt(ArrayDeque<Long> deque, int index) {
+        var it = deque.iterator();
+        for (int i = 0; i <= index; i++) {
+            it.next();
+        }
+        it.remove();
+    }
+
+    /** Closes the connections idle for longer than the timeout: they are at the old end of the deque. */
+    private void closeExpired() {
+        long now = System.nanoTime();
+        Long since;
+        while ((since = idleSince.peekFirst()) != null && now - since >= idleTimeoutNanos) {
+            idleSince.pollFirst();
+            idle.pollFirst().close();
+        }
     }
 
     void closeIdleOnLoop() {
@@ -94,7 +134,12 @@ final class BackendPool {
     private void closeIdle() {
         Channel channel;
         while ((channel = idle.pollLast()) != null) {
+            idleSince.pollLast();
             channel.close();
+        }
+        if (sweep != null) {
+            sweep.cancel(false);
+            sweep = null;
         }
     }
 }

@@ -258,6 +258,24 @@ class BackendCasesIT {
         assertThat(backend.connectionsAccepted()).isEqualTo(2);
     }
 
+    @Test
+    @DisplayName("B4: the pool's idle timeout never closes a connection while a slow response is in progress on it")
+    void thePoolIdleTimeoutLeavesAConnectionInUseAlone() throws Exception {
+        start((request, connection) -> {
+            if (request.target().equals("/slow")) {
+                // A slow backend: silent for several pool idle timeouts, well inside the route's timeout.
+                Thread.sleep(1_000);
+            }
+            connection.respond(200, "answered " + request.target());
+        }, "", """
+                backend:
+                  pool_idle_timeout: 200ms""");
+        // The first exchange puts a connection in the pool, which starts the pool's sweep.
+        assertThat(get("/warm").bodyText()).isEqualTo("answered /warm");
+
+        assertThat(get("/slow").bodyText()).isEqualTo("answered /slow");
+    }
+
     @ParameterizedTest(name = "B5: {0}")
     @DisplayName("B5: a malformed or ambiguous backend response is answered 502 and its connection discarded")
     @ValueSource(strings = {

@@ -297,8 +297,10 @@ public final class RedisRateLimiter implements RateLimiter {
         if (c != null) {
             c.connection().closeAsync();
         }
-        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-        resources.shutdown(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
+        // A short quiet period lets a connection still being set up (a cluster topology refresh) close cleanly, so
+        // that Lettuce releases the buffer it allocated for it; with none, that buffer can outlive its event loop.
+        client.shutdown(Duration.ofMillis(100), Duration.ofSeconds(2));
+        resources.shutdown(100, 2_000, TimeUnit.MILLISECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
         timer.stop();
     }
 
