@@ -99,7 +99,7 @@ public class RequestPathBenchmark {
 
     private static final byte[] BODY = body();
 
-    /** "on": the access log as configured for production (async appender); "off": the access logger disabled. */
+    /** "on": the access log as in production (AccessLogWriter's queue); "off": the access logger disabled. */
     @Param({"on", "off"})
     public String accessLog;
 

@@ -24,14 +24,12 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.URI;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One request forwarded to one backend connection, and its response relayed back. Both channels share an event
@@ -65,7 +63,9 @@ final class BackendCall {
     private boolean interim;
     private boolean reusable = true;
     private boolean done;
-    private ScheduledFuture<?> timer;
+    /** The client connection's timer for the backend timeout; {@code watched} while it watches this call. */
+    private final BackendTimer timer;
+    private boolean watched;
     /** When the backend last made progress, or when we last started waiting on it; see {@link #checkTimeout}. */
     private long lastBackendActivity;
     private boolean backendWritePending;
@@ -76,8 +76,10 @@ final class BackendCall {
     /** A piece of the request body that arrived while a retry was reconnecting; written after the head. */
     private HttpContent heldContent;
 
-    BackendCall(ChannelHandlerContext client, Exchange exchange, HttpRequest request, BackendPools pools) {
+    BackendCall(ChannelHandlerContext client, Exchange exchange, HttpRequest request, BackendPools pools,
+                BackendTimer timer) {
         this.client = client;
+        this.timer = timer;
         this.exchange = exchange;
         this.request = request;
         Route route = exchange.route();
@@ -466,8 +468,9 @@ final class BackendCall {
 
     private void startTimer() {
         lastBackendActivity = System.nanoTime();
-        if (timer == null) {
-            timer = client.executor().schedule(this::checkTimeout, timeoutNanos, TimeUnit.NANOSECONDS);
+        if (!watched) {
+            watched = true;
+            timer.watch(this, timeoutNanos);
         }
     }
 
@@ -477,18 +480,20 @@ final class BackendCall {
      * coming, or a slow reader holding the response back) does not count; a client that stalls is not the
      * backend's fault.
      */
-    private void checkTimeout() {
-        timer = null;
+    void checkTimeout() {
+        watched = false;
         if (done) {
             return;
         }
         if (waitingOnClient()) {
-            timer = client.executor().schedule(this::checkTimeout, timeoutNanos, TimeUnit.NANOSECONDS);
+            watched = true;
+            timer.watch(this, timeoutNanos);
             return;
         }
         long idle = System.nanoTime() - lastBackendActivity;
         if (idle < timeoutNanos) {
-            timer = client.executor().schedule(this::checkTimeout, timeoutNanos - idle, TimeUnit.NANOSECONDS);
+            watched = true;
+            timer.watch(this, timeoutNanos - idle);
             return;
         }
         reusable = false;
@@ -511,9 +516,9 @@ final class BackendCall {
     }
 
     private void cancelTimer() {
-        if (timer != null) {
-            timer.cancel(false);
-            timer = null;
+        if (watched) {
+            watched = false;
+            timer.release(this);
         }
     }
 

@@ -22,6 +22,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
     private final BackendPools pools;
     private BackendCall call;
+    private BackendTimer timer;
 
     public ProxyHandler(BackendPools pools) {
         this.pools = pools;
@@ -36,7 +37,10 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
                 ctx.close();
                 return;
             }
-            call = new BackendCall(ctx, Exchange.of(ctx.channel()), request, pools);
+            if (timer == null) {
+                timer = new BackendTimer(ctx.executor());
+            }
+            call = new BackendCall(ctx, Exchange.of(ctx.channel()), request, pools, timer);
             call.start();
             if (msg instanceof HttpContent content) {
                 call.onClientContent(content);
@@ -63,6 +67,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         if (call != null) {
             call.onClientClosed();
+        }
+        if (timer != null) {
+            timer.stop();
         }
         super.channelInactive(ctx);
     }

@@ -32,7 +32,7 @@ class BackendTimeoutIT {
     static void start() {
         backend = TestBackend.start((request, connection) -> {
             switch (request.target()) {
-                case "/never-reads" -> END.await(30, TimeUnit.SECONDS);
+                case "/never-reads", "/never-answers" -> END.await(30, TimeUnit.SECONDS);
                 case "/big" -> {
                     connection.write("HTTP/1.1 200 OK\r\nContent-Length: " + BIG + "\r\n\r\n");
                     byte[] block = new byte[64 * 1024];
@@ -53,7 +53,11 @@ class BackendTimeoutIT {
                     auth: none
                     timeout: 300ms
                     max_body: 0
-                """.formatted(backend.url()));
+                  - prefix: /patient
+                    upstream: %s
+                    auth: none
+                    timeout: 1m
+                """.formatted(backend.url(), backend.url()));
     }
 
     @AfterAll
@@ -83,6 +87,23 @@ class BackendTimeoutIT {
             Response response = client.read();
             assertThat(response.status()).isEqualTo(504);
             assertThat(response.bodyText()).isEqualTo("{\"error\":\"Upstream timeout\"}");
+        }
+    }
+
+    @Test
+    void aShortTimeoutAfterALongOneOnTheSameConnectionStillFiresOnTime() throws Exception {
+        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
+            client.timeout(10_000);
+            // The first exchange arms the connection's backend timer a minute ahead.
+            client.send("GET /patient/first HTTP/1.1\r\nHost: gw\r\n\r\n");
+            assertThat(client.read().bodyText()).isEqualTo("fine");
+
+            long start = System.nanoTime();
+            client.send("GET /never-answers HTTP/1.1\r\nHost: gw\r\n\r\n");
+            Response response = client.read();
+
+            assertThat(response.status()).isEqualTo(504);
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
         }
     }
 
