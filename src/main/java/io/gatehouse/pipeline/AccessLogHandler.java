@@ -8,6 +8,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
 
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -21,18 +22,17 @@ public final class AccessLogHandler extends ChannelDuplexHandler {
 
     private static final int MAX_LOGGED_URI = 256;
 
+    private final BooleanSupplier enabled;
     private final Consumer<String> sink;
-    private final boolean toAccessLogger;
 
     public AccessLogHandler() {
-        this.sink = AccessLogWriter::submit;
-        this.toAccessLogger = true;
+        this(AccessLogWriter::enabled, AccessLogWriter::submit);
     }
 
-    /** Hands each line to {@code sink} instead of the {@code access} logger (for tests). */
-    AccessLogHandler(Consumer<String> sink) {
+    /** Hands each line to {@code sink}, when {@code enabled}, instead of the {@code access} logger (for tests). */
+    AccessLogHandler(BooleanSupplier enabled, Consumer<String> sink) {
+        this.enabled = enabled;
         this.sink = sink;
-        this.toAccessLogger = false;
     }
 
     @Override
@@ -66,7 +66,7 @@ public final class AccessLogHandler extends ChannelDuplexHandler {
     }
 
     private void log(Exchange exchange) {
-        if (!exchange.markLogged() || (toAccessLogger && !AccessLogWriter.enabled())) {
+        if (!exchange.markLogged() || !enabled.getAsBoolean()) {
             return;
         }
         long micros = TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - exchange.startNanos());

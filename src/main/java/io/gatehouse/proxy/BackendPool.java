@@ -29,10 +29,13 @@ final class BackendPool {
     private final Bootstrap bootstrap;
     private final int maxIdle;
     private final long idleTimeoutNanos;
-    /** Idle connections, oldest first; {@code idleSince} holds the time each came back, in the same order. */
-    private final ArrayDeque<Channel> idle = new ArrayDeque<>();
-    private final ArrayDeque<Long> idleSince = new ArrayDeque<>();
+    /** Idle connections, oldest first. */
+    private final ArrayDeque<Idle> idle = new ArrayDeque<>();
     private ScheduledFuture<?> sweep;
+
+    /** A pooled connection and the time it came back. */
+    private record Idle(Channel channel, long sinceNanos) {
+    }
 
     BackendPool(EventLoop loop, BackendAddress address, Bootstrap template, int maxIdle, long idleTimeoutNanos) {
         this.loop = loop;
@@ -63,9 +66,9 @@ final class BackendPool {
 
     /** An idle connection that is still open, or null when a new one must be made. */
     Channel poll() {
-        Channel channel;
-        while ((channel = idle.pollLast()) != null) {
-            idleSince.pollLast();
+        Idle entry;
+        while ((entry = idle.pollLast()) != null) {
+            Channel channel = entry.channel();
             if (channel.isActive() && !channel.pipeline().get(BackendCodec.class).hasUndecodedBytes()) {
                 return channel;
             }
@@ -84,8 +87,7 @@ final class BackendPool {
             channel.close();
             return;
         }
-        idle.addLast(channel);
-        idleSince.addLast(System.nanoTime());
+        idle.addLast(new Idle(channel, System.nanoTime()));
         channel.read();
         if (sweep == null) {
             long period = Math.max(idleTimeoutNanos / 4, TimeUnit.MILLISECONDS.toNanos(10));
@@ -95,31 +97,16 @@ final class BackendPool {
 
     /** A pooled connection closed (by the backend, or by the gateway): forget it. */
     void remove(Channel channel) {
-        int i = 0;
-        for (var it = idle.iterator(); it.hasNext(); i++) {
-            if (it.next() == channel) {
-                it.remove();
-                removeAt(idleSince, i);
-                return;
-            }
-        }
-    }
-
-    private static void removeAt(ArrayDeque<Long> deque, int index) {
-        var it = deque.iterator();
-        for (int i = 0; i <= index; i++) {
-            it.next();
-        }
-        it.remove();
+        idle.removeIf(entry -> entry.channel() == channel);
     }
 
     /** Closes the connections idle for longer than the timeout: they are at the old end of the deque. */
     private void closeExpired() {
         long now = System.nanoTime();
-        Long since;
-        while ((since = idleSince.peekFirst()) != null && now - since >= idleTimeoutNanos) {
-            idleSince.pollFirst();
-            idle.pollFirst().close();
+        Idle oldest;
+        while ((oldest = idle.peekFirst()) != null && now - oldest.sinceNanos() >= idleTimeoutNanos) {
+            idle.pollFirst();
+            oldest.channel().close();
         }
     }
 
@@ -132,10 +119,9 @@ final class BackendPool {
     }
 
     private void closeIdle() {
-        Channel channel;
-        while ((channel = idle.pollLast()) != null) {
-            idleSince.pollLast();
-            channel.close();
+        Idle entry;
+        while ((entry = idle.pollLast()) != null) {
+            entry.channel().close();
         }
         if (sweep != null) {
             sweep.cancel(false);

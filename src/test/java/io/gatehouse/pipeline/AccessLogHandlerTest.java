@@ -25,7 +25,7 @@ class AccessLogHandlerTest {
 
     private final List<String> lines = new ArrayList<>();
     private final EmbeddedChannel channel = new EmbeddedChannel(new ExchangeStarter(config()),
-            new RequestIdHandler(), new AccessLogHandler(lines::add), new RoutingHandler(), new ApiKeyAuthHandler());
+            new RequestIdHandler(), new AccessLogHandler(() -> true, lines::add), new RoutingHandler(), new ApiKeyAuthHandler());
 
     @Test
     void logsOneLineWhenTheLastContentOfAStreamedResponseIsWritten() {
@@ -62,6 +62,22 @@ class AccessLogHandlerTest {
         drainOutbound();
         assertThat(channel.finish()).isFalse();
         assertThat(messages()).hasSize(1);
+    }
+
+    @Test
+    void buildsNoLineWhenTheAccessLogIsOff() {
+        List<String> offLines = new ArrayList<>();
+        EmbeddedChannel off = new EmbeddedChannel(new ExchangeStarter(config()), new RequestIdHandler(),
+                new AccessLogHandler(() -> false, offLines::add), new RoutingHandler(), new ApiKeyAuthHandler());
+        off.writeInbound(request(HttpMethod.GET, "/api/users", "X-API-Key", "key_live_guess"),
+                LastHttpContent.EMPTY_LAST_CONTENT);
+
+        Object response = off.readOutbound();
+        assertThat(response).as("the 403 is still answered").isInstanceOf(FullHttpResponse.class);
+        io.netty.util.ReferenceCountUtil.release(response);
+        off.close();
+        assertThat(offLines).isEmpty();
+        assertThat(off.finish()).isFalse();
     }
 
     @Test
