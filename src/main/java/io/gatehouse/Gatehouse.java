@@ -1,7 +1,10 @@
 package io.gatehouse;
 
 import ch.qos.logback.classic.LoggerContext;
+import io.gatehouse.exchange.RuntimeConfig;
 import io.gatehouse.pipeline.AccessLogWriter;
+import io.gatehouse.pipeline.Filters;
+import io.gatehouse.ratelimit.SlidingWindowRateLimiter;
 import io.gatehouse.config.ConfigException;
 import io.gatehouse.config.ConfigLoader;
 import io.gatehouse.config.GatewayConfig;
@@ -45,6 +48,7 @@ public final class Gatehouse {
     static int run(String[] args, PrintStream out, PrintStream err) {
         Path configPath = Path.of("gateway.yaml");
         boolean check = false;
+        boolean verbose = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--help", "-h" -> {
@@ -56,6 +60,7 @@ public final class Gatehouse {
                     return EXIT_OK;
                 }
                 case "--check" -> check = true;
+                case "--verbose", "-v" -> verbose = true;
                 case "--config", "-c" -> {
                     if (i + 1 >= args.length) {
                         err.println("gatehouse: --config needs a path");
@@ -75,6 +80,12 @@ public final class Gatehouse {
             }
         }
 
+        if (verbose && !check) {
+            err.println("gatehouse: --verbose goes with --check");
+            err.print(usage());
+            return EXIT_USAGE;
+        }
+
         GatewayConfig config;
         try {
             config = ConfigLoader.load(configPath);
@@ -87,6 +98,15 @@ public final class Gatehouse {
         if (check) {
             out.println(configPath + ": OK (" + config.routes().size() + " routes, " + config.auth().keys().size()
                     + " API keys)");
+            if (verbose) {
+                // The chains as the server compiles them; a local limiter stands in for the store, which --check
+                // does not connect to.
+                RuntimeConfig snapshot = Filters.compile(config,
+                        new SlidingWindowRateLimiter(config.rateLimit().window(), System::nanoTime));
+                for (String line : Filters.describe(snapshot)) {
+                    out.println("  " + line);
+                }
+            }
             return EXIT_OK;
         }
 
@@ -105,10 +125,11 @@ public final class Gatehouse {
 
     static String usage() {
         return """
-                Usage: java -jar gatehouse.jar [--config PATH] [--check] [--help] [--version]
+                Usage: java -jar gatehouse.jar [--config PATH] [--check [--verbose]] [--help] [--version]
 
                   --config PATH  the configuration file (default: ./gateway.yaml)
                   --check        validate the configuration and exit: 0 when valid, 2 with the errors
+                  --verbose      with --check: print the filters each route's requests run through
                   --help         print this help
                   --version      print the version
                 """;

@@ -58,7 +58,8 @@ class GatehouseCliIT {
     void helpPrintsTheUsageAndExitsZero() {
         try (ForkedGateway run = ForkedGateway.run("--help")) {
             assertThat(run.awaitExit(EXIT_TIMEOUT)).isZero();
-            assertThat(run.stdout()).startsWith("Usage: java -jar gatehouse.jar [--config PATH] [--check] [--help]")
+            assertThat(run.stdout())
+                    .startsWith("Usage: java -jar gatehouse.jar [--config PATH] [--check [--verbose]] [--help]")
                     .contains("--config PATH", "--check", "--version");
             assertThat(run.stderr()).isEmpty();
         }
@@ -75,10 +76,46 @@ class GatehouseCliIT {
 
     @Test
     void anUnknownOptionExitsSixtyFourWithTheUsageOnStandardError() {
+        try (ForkedGateway run = ForkedGateway.run("--frobnicate")) {
+            assertThat(run.awaitExit(EXIT_TIMEOUT)).isEqualTo(64);
+            assertThat(run.stderr()).startsWith("gatehouse: unknown option '--frobnicate'\n").contains("Usage: ");
+            assertThat(run.stdout()).isEmpty();
+        }
+    }
+
+    @Test
+    void verboseWithoutCheckIsAUsageError() {
         try (ForkedGateway run = ForkedGateway.run("--verbose")) {
             assertThat(run.awaitExit(EXIT_TIMEOUT)).isEqualTo(64);
-            assertThat(run.stderr()).startsWith("gatehouse: unknown option '--verbose'\n").contains("Usage: ");
+            assertThat(run.stderr()).startsWith("gatehouse: --verbose goes with --check\n").contains("Usage: ");
             assertThat(run.stdout()).isEmpty();
+        }
+    }
+
+    @Test
+    void checkVerbosePrintsTheFiltersEachRouteRuns() throws IOException {
+        Path file = dir.resolve("chains.yaml");
+        Files.writeString(file, """
+                auth:
+                  keys:
+                    - key: key_live_abc123
+                      name: mobile-app
+                      rate_limit: 100
+                routes:
+                  - prefix: /api/users
+                    upstream: http://127.0.0.1:4001
+                  - prefix: /open
+                    upstream: http://127.0.0.1:4002
+                    auth: none
+                    max_body: 0
+                """);
+        try (ForkedGateway run = ForkedGateway.run("--check", "--verbose", "--config", file.toString())) {
+            assertThat(run.awaitExit(EXIT_TIMEOUT)).isZero();
+            assertThat(run.stdout()).contains(
+                    "  /api/users: framing -> cors-preflight -> health -> routing -> api-key -> body-limit(10485760)"
+                            + " -> rate-limit -> proxy(http://127.0.0.1:4001)\n",
+                    "  /open: framing -> cors-preflight -> health -> routing -> proxy(http://127.0.0.1:4002)\n");
+            assertThat(run.stdout()).doesNotContain("key_live_abc123");
         }
     }
 

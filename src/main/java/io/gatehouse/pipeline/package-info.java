@@ -1,5 +1,6 @@
 /**
- * One channel handler per concern on the client side of the pipeline: request IDs, access log, framing checks,
- * CORS, health, routing, API-key auth and rate limiting. The order is set in {@code ClientChannelInitializer}.
+ * What runs for each request: the filters of the request path (framing, CORS preflight, health, routing, API-key
+ * auth, body limit, rate limit), {@link io.gatehouse.pipeline.Filters}, which compiles them into each snapshot's
+ * chains, and the {@link io.gatehouse.pipeline.ResponseFinisher} that decorates and logs every response.
  */
 package io.gatehouse.pipeline;

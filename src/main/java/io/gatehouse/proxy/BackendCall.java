@@ -1,7 +1,7 @@
 package io.gatehouse.proxy;
 
-import io.gatehouse.pipeline.Exchange;
-import io.gatehouse.pipeline.GatewayResponses;
+import io.gatehouse.exchange.Exchange;
+import io.gatehouse.exchange.GatewayResponses;
 import io.gatehouse.routing.Route;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -9,7 +9,10 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.DecoderResult;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -45,6 +48,7 @@ final class BackendCall {
     private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("X-Forwarded-Proto");
     private static final AsciiString X_FORWARDED_HOST = AsciiString.cached("X-Forwarded-Host");
     private static final AsciiString HTTP = AsciiString.cached("http");
+    static final AsciiString X_CLIENT_NAME = AsciiString.cached("X-Client-Name");
 
     private final ChannelHandlerContext client;
     private final Exchange exchange;
@@ -52,6 +56,8 @@ final class BackendCall {
     private final BackendPool pool;
     private final boolean expectContinue;
     private final long timeoutNanos;
+    /** The client's request had ended before the call began (no body): it goes to the backend as one message. */
+    private final boolean complete;
 
     private Channel backend;
     private boolean reused;
@@ -77,8 +83,9 @@ final class BackendCall {
     private HttpContent heldContent;
 
     BackendCall(ChannelHandlerContext client, Exchange exchange, HttpRequest request, BackendPools pools,
-                BackendTimer timer) {
+                BackendTimer timer, boolean complete) {
         this.client = client;
+        this.complete = complete;
         this.timer = timer;
         this.exchange = exchange;
         this.request = request;
@@ -103,6 +110,12 @@ final class BackendCall {
         request.setUri(route.backendUri(exchange.path(), exchange.rawQuery(), target));
         request.setProtocolVersion(HttpVersion.HTTP_1_1);
 
+        // A key never reaches a backend, on open routes too, and a client never chooses the name the backend trusts.
+        headers.remove(exchange.config().config().auth().header());
+        headers.remove(X_CLIENT_NAME);
+        if (exchange.client() != null) {
+            headers.set(X_CLIENT_NAME, exchange.client().name());
+        }
         if (!route.config().preserveHost() || clientHost == null) {
             headers.set(HttpHeaderNames.HOST, address.hostHeader());
         }
@@ -169,8 +182,16 @@ final class BackendCall {
         BackendHandler.of(channel).attach(this);
         channel.pipeline().get(BackendCodec.class).expectResponseTo(request.method());
         backendWritePending = true;
+        if (complete) {
+            // Head and end in one message: one encoded buffer, one write, one flush.
+            requestSent = true;
+        }
         startTimer();
-        backend.writeAndFlush(request).addListener((ChannelFutureListener) f -> {
+        Object head = complete
+                ? new DefaultFullHttpRequest(request.protocolVersion(), request.method(), request.uri(),
+                        Unpooled.EMPTY_BUFFER, request.headers(), EmptyHttpHeaders.INSTANCE)
+                : request;
+        backend.writeAndFlush(head).addListener((ChannelFutureListener) f -> {
             if (done || f.channel() != backend) {
                 return;
             }
@@ -182,6 +203,9 @@ final class BackendCall {
             backendWritePending = false;
             lastBackendActivity = System.nanoTime();
             backend.read();
+            if (complete) {
+                return;
+            }
             HttpContent held = heldContent;
             if (held != null) {
                 heldContent = null;
@@ -197,7 +221,7 @@ final class BackendCall {
 
     /** The next piece of the client's request body. */
     void onClientContent(HttpContent content) {
-        if (done || responseStarted) {
+        if (done || responseStarted || complete) {
             // Answered already (or an early response): the rest of the request goes nowhere.
             content.release();
             return;
@@ -545,7 +569,7 @@ final class BackendCall {
         detachAndClose(backend);
         backend = null;
         if (client.channel().isActive()) {
-            GatewayResponses.sendError(client, status, message);
+            client.writeAndFlush(GatewayResponses.error(client.alloc(), status, message));
         }
     }
 

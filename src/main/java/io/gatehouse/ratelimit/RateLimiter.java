@@ -19,6 +19,15 @@ public interface RateLimiter extends AutoCloseable {
     CompletionStage<RateLimitDecision> acquire(String key, long limit);
 
     /**
+     * The same as {@link #acquire} when the decision can be made at once, without waiting (a local limiter):
+     * counts the request if allowed and returns the decision. Returns null, and counts nothing, when the decision
+     * needs a wait; then call {@link #acquire}. Lets the request path skip a future per request.
+     */
+    default RateLimitDecision decideNow(String key, long limit) {
+        return null;
+    }
+
+    /**
      * Drops state that no longer affects any decision. Meant for a scheduler, off the event loops; a limiter
      * whose state expires by itself does nothing.
      *

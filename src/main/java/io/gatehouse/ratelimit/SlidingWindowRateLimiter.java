@@ -109,6 +109,12 @@ public final class SlidingWindowRateLimiter implements RateLimiter {
         this.origin = nanoClock.getAsLong();
     }
 
+    /** Decides at once; see {@link #tryAcquire}. */
+    @Override
+    public RateLimitDecision decideNow(String key, long limit) {
+        return tryAcquire(key, limit);
+    }
+
     /** Returns an already completed stage; see {@link #tryAcquire}. */
     @Override
     public CompletionStage<RateLimitDecision> acquire(String key, long limit) {

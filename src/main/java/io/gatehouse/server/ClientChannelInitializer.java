@@ -1,19 +1,10 @@
 package io.gatehouse.server;
 
-import io.gatehouse.pipeline.AccessLogHandler;
 import io.gatehouse.config.ServerConfig;
-import io.gatehouse.pipeline.ApiKeyAuthHandler;
-import io.gatehouse.pipeline.BodyLimitHandler;
-import io.gatehouse.pipeline.CorsHandler;
-import io.gatehouse.pipeline.FramingGuardHandler;
-import io.gatehouse.pipeline.HealthHandler;
-import io.gatehouse.pipeline.RateLimitHandler;
-import io.gatehouse.pipeline.RequestIdHandler;
-import io.gatehouse.pipeline.RoutingHandler;
+import io.gatehouse.exchange.RuntimeConfig;
+import io.gatehouse.pipeline.ResponseFinisher;
+import io.gatehouse.proxy.BackendForwarder;
 import io.gatehouse.proxy.BackendPools;
-import io.gatehouse.proxy.HopByHopHandler;
-import io.gatehouse.proxy.ProxyHandler;
-import io.gatehouse.ratelimit.RateLimiter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
@@ -26,9 +17,10 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
- * The client-side pipeline, in order. Inbound messages travel down this list; responses travel back up it, so
- * the handlers that decorate responses (request ID, CORS, rate-limit headers) and the access log see every
- * response, the gateway's own errors included.
+ * The client-side pipeline, in order. It holds only what is per connection: the codec, read pacing, deadlines,
+ * keep-alive bookkeeping, the one finisher every response passes on its way out, and the exchange handler, which
+ * runs each request through its route's filter chain (see {@code io.gatehouse.pipeline.Filters} for that order)
+ * and forwards it.
  */
 public final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
 
@@ -38,21 +30,16 @@ public final class ClientChannelInitializer extends ChannelInitializer<SocketCha
      */
     private static final int MAX_DECODED_AHEAD = 8192;
 
-    private static final RequestIdHandler REQUEST_ID = new RequestIdHandler();
-    private static final AccessLogHandler ACCESS_LOG = new AccessLogHandler();
-    private static final HopByHopHandler HOP_BY_HOP = new HopByHopHandler();
-
     private final Supplier<RuntimeConfig> config;
     private final BooleanSupplier draining;
-    private final RateLimiter limiter;
     private final BackendPools pools;
+    private final ResponseFinisher finisher;
 
-    public ClientChannelInitializer(Supplier<RuntimeConfig> config, BooleanSupplier draining, RateLimiter limiter,
-                                    BackendPools pools) {
+    public ClientChannelInitializer(Supplier<RuntimeConfig> config, BooleanSupplier draining, BackendPools pools) {
         this.config = config;
         this.draining = draining;
-        this.limiter = limiter;
         this.pools = pools;
+        this.finisher = new ResponseFinisher(config);
     }
 
     @Override
@@ -75,16 +62,7 @@ public final class ClientChannelInitializer extends ChannelInitializer<SocketCha
                 server.idleTimeout().toNanos(), TimeUnit.NANOSECONDS));
         pipeline.addLast("deadlines", deadlines);
         pipeline.addLast("connection", new ClientConnectionHandler(config, draining));
-        pipeline.addLast("hop-by-hop", HOP_BY_HOP);
-        pipeline.addLast("request-id", REQUEST_ID);
-        pipeline.addLast("access-log", ACCESS_LOG);
-        pipeline.addLast("framing", new FramingGuardHandler());
-        pipeline.addLast("cors", new CorsHandler());
-        pipeline.addLast("health", new HealthHandler());
-        pipeline.addLast("routing", new RoutingHandler());
-        pipeline.addLast("auth", new ApiKeyAuthHandler());
-        pipeline.addLast("body-limit", new BodyLimitHandler());
-        pipeline.addLast("rate-limit", new RateLimitHandler(limiter));
-        pipeline.addLast("proxy", new ProxyHandler(pools));
+        pipeline.addLast("finisher", finisher);
+        pipeline.addLast("exchange", new ExchangeHandler(client -> new BackendForwarder(pools, client)));
     }
 }

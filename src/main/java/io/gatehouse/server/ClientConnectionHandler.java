@@ -1,6 +1,7 @@
 package io.gatehouse.server;
 
-import io.gatehouse.pipeline.Exchange;
+import io.gatehouse.exchange.Exchange;
+import io.gatehouse.exchange.RuntimeConfig;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;

@@ -1,8 +1,8 @@
 package io.gatehouse.server;
 
 import io.gatehouse.config.ServerConfig;
-import io.gatehouse.pipeline.Exchange;
-import io.gatehouse.pipeline.GatewayResponses;
+import io.gatehouse.exchange.Exchange;
+import io.gatehouse.exchange.GatewayResponses;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
@@ -141,8 +141,10 @@ public final class ClientDeadlineHandler extends ChannelDuplexHandler {
         FullHttpResponse response = GatewayResponses.error(ctx.alloc(), HttpResponseStatus.REQUEST_TIMEOUT,
                 "Request header timeout");
         response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        // No request exists yet, so nothing above would decorate or log it: write it from here and close.
-        ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        // No request exists yet (the exchange left on the connection is the previous request's): written from the
+        // tail, the finisher decorates it like any response, with a request ID of its own.
+        Exchange.set(ctx.channel(), null);
+        ctx.channel().writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
     }
 
     private void bodyDeadline() {

@@ -1,5 +1,7 @@
 package io.gatehouse.server;
 
+import io.gatehouse.exchange.RuntimeConfig;
+import io.gatehouse.pipeline.Filters;
 import io.gatehouse.config.GatewayConfig;
 import io.gatehouse.config.ServerConfig;
 import io.gatehouse.proxy.BackendPools;
@@ -50,7 +52,7 @@ public final class GatehouseServer implements AutoCloseable {
     private Channel serverChannel;
 
     private GatehouseServer(GatewayConfig initial, Transport transport) {
-        this.config = new AtomicReference<>(RuntimeConfig.compile(initial));
+        this.config = new AtomicReference<>();
         this.transport = transport;
         ServerConfig server = initial.server();
         int threads = server.ioThreads() > 0 ? server.ioThreads() : Runtime.getRuntime().availableProcessors();
@@ -65,6 +67,7 @@ public final class GatehouseServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        this.config.set(Filters.compile(initial, limiter));
         long sweep = Math.max(1000, initial.rateLimit().window().toMillis());
         housekeeping.scheduleWithFixedDelay(limiter::evictIdle, sweep, sweep, TimeUnit.MILLISECONDS);
     }
@@ -89,8 +92,7 @@ public final class GatehouseServer implements AutoCloseable {
         RuntimeConfig current = config.get();
         ServerConfig server = current.config().server();
         BackendPools pools = new BackendPools(current.config().backend(), transport.socketChannel(), resolver);
-        ClientChannelInitializer initializer = new ClientChannelInitializer(config::get, () -> draining, limiter,
-                pools);
+        ClientChannelInitializer initializer = new ClientChannelInitializer(config::get, () -> draining, pools);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(bossGroup, workerGroup)
                 .channel(transport.serverChannel())
@@ -147,7 +149,7 @@ public final class GatehouseServer implements AutoCloseable {
 
     /** Replaces the config for every request that starts from now on; requests in flight keep theirs. */
     public void reload(GatewayConfig next) {
-        config.set(RuntimeConfig.compile(next));
+        config.set(Filters.compile(next, limiter));
     }
 
     /**

@@ -8,9 +8,7 @@ import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.AppenderBase;
 import io.gatehouse.auth.ApiClient;
 import io.gatehouse.auth.ApiKeys;
-import io.gatehouse.pipeline.ApiKeyAuthHandler;
-import io.gatehouse.pipeline.RateLimitHandler;
-import io.gatehouse.pipeline.RoutingHandler;
+import io.gatehouse.server.ExchangeHandler;
 import io.gatehouse.ratelimit.RateLimitDecision;
 import io.gatehouse.ratelimit.RateLimiter;
 import io.gatehouse.ratelimit.SlidingWindowRateLimiter;
@@ -303,8 +301,9 @@ class AuthCasesIT {
                 return limiter.acquire(key, limit);
             }
         };
-        EmbeddedChannel channel = new EmbeddedChannel(new ExchangeStarter(HttpFixtures.config()),
-                new RoutingHandler(), new ApiKeyAuthHandler(), new RateLimitHandler(counting));
+        EmbeddedChannel channel = new EmbeddedChannel(
+                new ExchangeStarter(HttpFixtures.config(HttpFixtures.YAML, counting)),
+                new ExchangeHandler(HttpFixtures.PASS_ON));
         for (int i = 0; i < 5000; i++) {
             HttpRequest request = HttpFixtures.request(HttpMethod.GET, "/api/users/" + i, "X-API-Key",
                     "key_live_invalid_" + i);

@@ -8,11 +8,10 @@ import static io.gatehouse.testing.HttpFixtures.readResponse;
 import static io.gatehouse.testing.HttpFixtures.request;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.gatehouse.pipeline.ApiKeyAuthHandler;
-import io.gatehouse.pipeline.Exchange;
-import io.gatehouse.pipeline.GatewayResponses;
-import io.gatehouse.pipeline.RoutingHandler;
-import io.gatehouse.proxy.ProxyHandler;
+import io.gatehouse.exchange.Exchange;
+import io.gatehouse.exchange.GatewayResponses;
+import io.gatehouse.exchange.RuntimeConfig;
+import io.gatehouse.testing.HttpFixtures;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandler;
@@ -244,7 +243,7 @@ class ClientConnectionHandlerTest {
                 "Expect", "100-continue"));
         channel.readInbound();
 
-        channel.writeOutbound(GatewayResponses.empty(ByteBufAllocator.DEFAULT, HttpResponseStatus.CONTINUE));
+        channel.writeOutbound(GatewayResponses.empty(HttpResponseStatus.CONTINUE));
         readResponse(channel).release();
         assertThat(reads.count).isEqualTo(1);
         assertThat(channel.isOpen()).isTrue();
@@ -323,7 +322,7 @@ class ClientConnectionHandlerTest {
     @Test
     void closesOnAnExceptionThroughTheLastHandler() {
         channel = open(new ReadCounter(), new ClientConnectionHandler(() -> CONFIG, draining::get),
-                new ProxyHandler(null));
+                new ExchangeHandler(HttpFixtures.PASS_ON));
 
         channel.pipeline().fireExceptionCaught(new IOException("connection reset by peer"));
 
@@ -335,7 +334,7 @@ class ClientConnectionHandlerTest {
     @Test
     void passesTheNextRequestsBodyOnAfterAnEarly401WithItsBodyPending() {
         channel = open(new ReadCounter(), new ClientConnectionHandler(() -> CONFIG, draining::get),
-                new RoutingHandler(), new ApiKeyAuthHandler());
+                new ExchangeHandler(HttpFixtures.PASS_ON));
         HttpContent rejectedBody = content("ab");
         channel.writeInbound(request(HttpMethod.POST, "/api/users", "Content-Length", "4"));
         readResponse(channel).release();

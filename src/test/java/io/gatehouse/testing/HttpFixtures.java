@@ -2,8 +2,13 @@ package io.gatehouse.testing;
 
 import io.gatehouse.config.ConfigException;
 import io.gatehouse.config.ConfigLoader;
-import io.gatehouse.pipeline.Exchange;
-import io.gatehouse.server.RuntimeConfig;
+import io.gatehouse.exchange.Exchange;
+import io.gatehouse.exchange.RuntimeConfig;
+import io.gatehouse.pipeline.Filters;
+import io.gatehouse.proxy.Forwarder;
+import io.gatehouse.ratelimit.RateLimiter;
+import io.gatehouse.ratelimit.SlidingWindowRateLimiter;
+import io.gatehouse.config.GatewayConfig;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -20,6 +25,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 
 import java.nio.charset.StandardCharsets;
+import java.util.function.Function;
 
 /**
  * Building blocks for {@code EmbeddedChannel} tests of the client-side handlers: a compiled config, request parts
@@ -62,12 +68,55 @@ public final class HttpFixtures {
     }
 
     public static RuntimeConfig config(String yaml) {
+        GatewayConfig parsed = parse(yaml);
+        return Filters.compile(parsed, new SlidingWindowRateLimiter(parsed.rateLimit().window(), System::nanoTime));
+    }
+
+    /** The snapshot for {@code yaml} with its rate-limit filters on {@code limiter}. */
+    public static RuntimeConfig config(String yaml, RateLimiter limiter) {
+        return Filters.compile(parse(yaml), limiter);
+    }
+
+    private static GatewayConfig parse(String yaml) {
         try {
-            return RuntimeConfig.compile(ConfigLoader.parse(yaml, "test.yaml"));
+            return ConfigLoader.parse(yaml, "test.yaml");
         } catch (ConfigException e) {
             throw new AssertionError(e);
         }
     }
+
+    /**
+     * For {@code EmbeddedChannel} tests of the exchange handler: a forwarder that passes what the filters let
+     * through on to the next handler, where {@code readInbound()} finds it — the head, its body, and for a request
+     * forwarded complete an {@code EMPTY_LAST_CONTENT}.
+     */
+    public static final Function<ChannelHandlerContext, Forwarder> PASS_ON = ctx -> new Forwarder() {
+        @Override
+        public boolean busy() {
+            return false;
+        }
+
+        @Override
+        public void forward(Exchange exchange, HttpRequest request, boolean complete) {
+            ctx.fireChannelRead(request);
+            if (complete && !(request instanceof LastHttpContent)) {
+                ctx.fireChannelRead(LastHttpContent.EMPTY_LAST_CONTENT);
+            }
+        }
+
+        @Override
+        public void content(HttpContent content) {
+            ctx.fireChannelRead(content);
+        }
+
+        @Override
+        public void abandon() {
+        }
+
+        @Override
+        public void clientClosed() {
+        }
+    };
 
     /** A request head with a Host header and the given extra header name/value pairs. */
     public static HttpRequest request(HttpMethod method, String uri, String... headers) {

@@ -1,4 +1,4 @@
-package io.gatehouse.pipeline;
+package io.gatehouse.exchange;
 
 /** The little JSON the gateway writes itself: quoted strings for its own response bodies. */
 public final class Json {

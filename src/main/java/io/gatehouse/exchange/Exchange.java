@@ -1,21 +1,24 @@
-package io.gatehouse.pipeline;
+package io.gatehouse.exchange;
 
 import io.gatehouse.auth.ApiClient;
 import io.gatehouse.ratelimit.RateLimitDecision;
 import io.gatehouse.routing.Route;
-import io.gatehouse.server.RuntimeConfig;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
 import io.netty.util.AttributeKey;
 
 /**
- * What the pipeline knows about the request in progress on a client connection. Created by the connection handler
- * when a request head arrives and filled in by each handler in turn; read by the access log at the end. One at a
- * time per connection, and touched only on that connection's event loop, so it needs no synchronisation.
+ * One request and its response: what the filters look at (method, path, headers, route, client) and what they
+ * decide along the way (the client, the rate-limit decision, the body limit), then what the finisher and the access
+ * log need at the end (request ID, status, backend, failure). Created by the connection handler when a request head
+ * arrives, with the config snapshot that is current then; the request keeps that snapshot to its end. One at a time
+ * per connection, touched only on that connection's event loop, so it needs no synchronisation.
  */
 public final class Exchange {
 
@@ -23,6 +26,7 @@ public final class Exchange {
 
     private final RuntimeConfig config;
     private final long startNanos;
+    private final HttpRequest request;
     private final HttpMethod method;
     private final String rawUri;
     private final boolean clientHttp10;
@@ -30,13 +34,14 @@ public final class Exchange {
     private final long declaredLength;
     private final boolean h2cUpgrade;
     private final int headerCount;
+    private final AsciiString requestId;
 
-    private AsciiString requestId;
     private String path;
     private String rawQuery;
     private Route route;
     private ApiClient client;
     private RateLimitDecision rateLimit;
+    private long maxBody;
     private String backend;
     private int status;
     private String failure;
@@ -45,6 +50,7 @@ public final class Exchange {
     public Exchange(RuntimeConfig config, HttpRequest request, long startNanos) {
         this.config = config;
         this.startNanos = startNanos;
+        this.request = request;
         this.method = request.method();
         this.rawUri = request.uri();
         this.clientHttp10 = !request.protocolVersion().isKeepAliveDefault();
@@ -52,6 +58,7 @@ public final class Exchange {
         this.declaredLength = declaredLength(request);
         this.h2cUpgrade = request.headers().containsValue(HttpHeaderNames.UPGRADE, "h2c", true);
         this.headerCount = request.headers().size();
+        this.requestId = RequestIds.next();
     }
 
     private static long declaredLength(HttpRequest request) {
@@ -76,12 +83,22 @@ public final class Exchange {
     public RuntimeConfig config() { return config; }
     public long startNanos() { return startNanos; }
     public HttpMethod method() { return method; }
+    /** The request target as the client sent it. */
     public String rawUri() { return rawUri; }
+    public HttpVersion version() { return request.protocolVersion(); }
+    /** The request's headers; filters may change them, and the backend receives what is left. */
+    public HttpHeaders requestHeaders() { return request.headers(); }
+    /** Why the request head could not be decoded, or null when it was. */
+    public Throwable decoderFailure() {
+        return request.decoderResult().isFailure() ? request.decoderResult().cause() : null;
+    }
     public boolean clientHttp10() { return clientHttp10; }
     /** The request's Origin header, or null. */
     public String origin() { return origin; }
     /** The request body's Content-Length; 0 without one, {@code Long.MAX_VALUE} when chunked. */
     public long declaredLength() { return declaredLength; }
+    /** Whether the request has no body at all: no Content-Length above 0 and not chunked. */
+    public boolean bodyless() { return declaredLength == 0; }
     /** Whether the request asked to upgrade to cleartext HTTP/2 (its Upgrade header is removed as hop-by-hop). */
     public boolean h2cUpgrade() { return h2cUpgrade; }
     /**
@@ -90,10 +107,9 @@ public final class Exchange {
      */
     public int headerCount() { return headerCount; }
 
-    public String requestId() { return requestId == null ? null : requestId.toString(); }
+    public String requestId() { return requestId.toString(); }
     /** The request ID as the bytes that go into headers. */
     public AsciiString requestIdValue() { return requestId; }
-    public void requestId(AsciiString requestId) { this.requestId = requestId; }
 
     /** The normalised path, or null when the target was rejected before normalisation. */
     public String path() { return path; }
@@ -112,10 +128,15 @@ public final class Exchange {
     public RateLimitDecision rateLimit() { return rateLimit; }
     public void rateLimit(RateLimitDecision rateLimit) { this.rateLimit = rateLimit; }
 
+    /** The most request-body bytes this request may stream; 0 for no limit. */
+    public long maxBody() { return maxBody; }
+    public void maxBody(long maxBody) { this.maxBody = maxBody; }
+
     /** The backend target the request went to, for the access log. */
     public String backend() { return backend; }
     public void backend(String backend) { this.backend = backend; }
 
+    /** The final response's status once its head is written; 0 before. */
     public int status() { return status; }
     public void status(int status) { this.status = status; }
 

@@ -1,4 +1,4 @@
-package io.gatehouse.pipeline;
+package io.gatehouse.cors;
 
 import io.gatehouse.config.CorsConfig;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
@@ -7,6 +7,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -56,6 +57,50 @@ public final class CorsPolicy {
 
     public long maxAgeSeconds() {
         return maxAgeSeconds;
+    }
+
+    /**
+     * Adds the CORS headers for a request with this Origin (null when it had none) to a final response, and
+     * {@code Vary: Origin} when responses differ by origin.
+     */
+    public void decorate(HttpHeaders response, String origin) {
+        if (!anyOrigin) {
+            appendVaryOrigin(response);
+        }
+        HttpHeaders cors = headersFor(origin);
+        if (cors == null) {
+            return;
+        }
+        // The CharSequence iterator keeps the precomputed AsciiString values: no String per header.
+        var entries = cors.iteratorCharSequence();
+        while (entries.hasNext()) {
+            var header = entries.next();
+            if (!HttpHeaderNames.VARY.contentEqualsIgnoreCase(header.getKey())) {
+                response.set(header.getKey(), header.getValue());
+            }
+        }
+    }
+
+    private static void appendVaryOrigin(HttpHeaders headers) {
+        // A backend may send several Vary headers: judge and keep them all, not just the first.
+        List<String> values = headers.getAll(HttpHeaderNames.VARY);
+        if (values.isEmpty()) {
+            headers.set(HttpHeaderNames.VARY, HttpHeaderNames.ORIGIN);
+            return;
+        }
+        String vary = String.join(", ", values);
+        if (!containsToken(vary, "origin") && !containsToken(vary, "*")) {
+            headers.set(HttpHeaderNames.VARY, vary + ", Origin");
+        }
+    }
+
+    private static boolean containsToken(String list, String token) {
+        for (String part : list.split(",")) {
+            if (part.trim().equalsIgnoreCase(token)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Values are AsciiStrings, validated once here and copied as bytes into every response. */

@@ -1,0 +1,63 @@
+package io.gatehouse.pipeline;
+
+import io.gatehouse.config.AuthMode;
+import io.gatehouse.config.GatewayConfig;
+import io.gatehouse.config.RouteConfig;
+import io.gatehouse.exchange.Filter;
+import io.gatehouse.exchange.FilterChain;
+import io.gatehouse.exchange.RuntimeConfig;
+import io.gatehouse.ratelimit.RateLimiter;
+import io.gatehouse.auth.ApiKeys;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Compiles a config snapshot's filter chains: the order of the request path is written here, once.
+ * <p>
+ * Every request first runs {@code framing → cors-preflight → health → routing}; then its route's chain, which holds
+ * only what that route's config asks for: {@code api-key} and {@code rate-limit} on keyed routes, {@code body-limit}
+ * where the route has a limit. A feature adds its filter here, built from its validated config, and only to the
+ * routes that use it.
+ */
+public final class Filters {
+
+    private static final FilterChain ENTRY = FilterChain.of(List.of(
+            FramingFilter.INSTANCE, PreflightFilter.INSTANCE, HealthFilter.INSTANCE, RoutingFilter.INSTANCE));
+
+    private Filters() {
+    }
+
+    /** Compiles {@code config} with its chains; {@code limiter} outlives the snapshot and is shared by all. */
+    public static RuntimeConfig compile(GatewayConfig config, RateLimiter limiter) {
+        ApiKeys keys = ApiKeys.of(config.auth().keys());
+        ApiKeyFilter apiKey = new ApiKeyFilter(config.auth().header(), keys);
+        RateLimitFilter rateLimit = new RateLimitFilter(limiter);
+        return RuntimeConfig.compile(config, keys, ENTRY, route -> {
+            RouteConfig rc = route.config();
+            List<Filter> filters = new ArrayList<>(3);
+            if (rc.auth() == AuthMode.API_KEY) {
+                filters.add(apiKey);
+            }
+            if (rc.limitsBody()) {
+                filters.add(new BodyLimitFilter(rc.maxBody()));
+            }
+            if (rc.auth() == AuthMode.API_KEY) {
+                filters.add(rateLimit);
+            }
+            return FilterChain.of(filters);
+        });
+    }
+
+    /** What runs for each route, one line per route, e.g. {@code /api/users: framing -> ... -> proxy}. */
+    public static List<String> describe(RuntimeConfig snapshot) {
+        List<String> lines = new ArrayList<>();
+        for (var route : snapshot.routes().routes()) {
+            List<String> names = new ArrayList<>(snapshot.entry().names());
+            names.addAll(snapshot.chain(route).names());
+            names.add("proxy(" + route.targets().get(0) + ")");
+            lines.add(route.prefix() + ": " + String.join(" -> ", names));
+        }
+        return lines;
+    }
+}

@@ -1,0 +1,147 @@
+package io.gatehouse.pipeline;
+
+import io.gatehouse.exchange.Exchange;
+import io.gatehouse.exchange.RequestIds;
+import io.gatehouse.exchange.RuntimeConfig;
+import io.gatehouse.ratelimit.RateLimitDecision;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandler.Sharable;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AsciiString;
+
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * The one place every response passes on its way to the client — proxied or the gateway's own, from any stage, a
+ * 400 from the framing check as much as a 502 — so each gets the same decoration: {@code X-Request-Id}, the CORS
+ * headers and {@code Vary: Origin}, the rate-limit headers when a decision was made. It also writes the access
+ * line when the response has been written (or the connection ended first): method, path, status, duration,
+ * client, request ID and backend, handed to {@link AccessLogWriter} so that neither the appender nor a slow disk
+ * ever holds up an event loop. The query string is left out: it can carry secrets. API keys never reach the line.
+ * <p>
+ * A response with no exchange (a request head that never completed, answered 408) still gets a fresh request ID
+ * and the CORS headers of the running config.
+ */
+@Sharable
+public final class ResponseFinisher extends ChannelDuplexHandler {
+
+    public static final AsciiString X_REQUEST_ID = RequestIds.HEADER;
+    public static final AsciiString X_RATELIMIT_LIMIT = AsciiString.cached("X-RateLimit-Limit");
+    public static final AsciiString X_RATELIMIT_REMAINING = AsciiString.cached("X-RateLimit-Remaining");
+
+    private static final int MAX_LOGGED_URI = 256;
+
+    private final Supplier<RuntimeConfig> config;
+    private final BooleanSupplier logEnabled;
+    private final Consumer<String> log;
+
+    public ResponseFinisher(Supplier<RuntimeConfig> config) {
+        this(config, AccessLogWriter::enabled, AccessLogWriter::submit);
+    }
+
+    /** Hands each access line to {@code log}, when {@code logEnabled}, instead of the {@code access} logger. */
+    ResponseFinisher(Supplier<RuntimeConfig> config, BooleanSupplier logEnabled, Consumer<String> log) {
+        this.config = config;
+        this.logEnabled = logEnabled;
+        this.log = log;
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        Exchange exchange = Exchange.of(ctx.channel());
+        if (msg instanceof HttpResponse response) {
+            int code = response.status().code();
+            if (exchange == null) {
+                decorateWithoutExchange(response.headers());
+            } else {
+                response.headers().set(X_REQUEST_ID, exchange.requestIdValue());
+                if (code >= 200) {
+                    exchange.status(code);
+                    decorate(exchange, response.headers());
+                }
+            }
+        }
+        if (exchange != null && msg instanceof LastHttpContent && exchange.status() >= 200 && !exchange.logged()) {
+            promise = promise.unvoid();
+            promise.addListener(f -> {
+                if (!f.isSuccess()) {
+                    exchange.failure("client write failed");
+                }
+                log(exchange);
+            });
+        }
+        ctx.write(msg, promise);
+    }
+
+    private static void decorate(Exchange exchange, HttpHeaders headers) {
+        exchange.config().cors().decorate(headers, exchange.origin());
+        RateLimitDecision decision = exchange.rateLimit();
+        if (decision != null) {
+            headers.set(X_RATELIMIT_LIMIT, decision.limit());
+            headers.set(X_RATELIMIT_REMAINING, Math.max(0, decision.remaining()));
+        }
+    }
+
+    private void decorateWithoutExchange(HttpHeaders headers) {
+        headers.set(X_REQUEST_ID, RequestIds.next());
+        config.get().cors().decorate(headers, null);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        Exchange exchange = Exchange.of(ctx.channel());
+        if (exchange != null && !exchange.logged()) {
+            exchange.failure("connection closed before the response was complete");
+            log(exchange);
+        }
+        super.channelInactive(ctx);
+    }
+
+    private void log(Exchange exchange) {
+        if (!exchange.markLogged() || !logEnabled.getAsBoolean()) {
+            return;
+        }
+        log.accept(line(exchange));
+    }
+
+    static String line(Exchange exchange) {
+        long micros = TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - exchange.startNanos());
+        StringBuilder line = new StringBuilder(160)
+                .append(exchange.method().name()).append(' ')
+                .append(exchange.path() != null ? exchange.path() : printable(exchange.rawUri()))
+                .append(" -> ").append(exchange.status() == 0 ? "-" : Integer.toString(exchange.status()))
+                .append(" (").append(micros / 1000).append('.').append((micros % 1000) / 100).append("ms)")
+                .append(" [").append(exchange.client() != null ? exchange.client().name() : "anonymous").append(']')
+                .append(" request_id=").append(exchange.requestId())
+                .append(" backend=").append(exchange.backend() != null ? exchange.backend() : "-");
+        if (exchange.failure() != null) {
+            line.append(" error=\"").append(exchange.failure()).append('"');
+        }
+        return line.toString();
+    }
+
+    /** The path part of a raw target, cut short and with anything unprintable replaced, so a line stays one line. */
+    static String printable(String rawUri) {
+        int end = rawUri.indexOf('?');
+        if (end < 0) {
+            end = rawUri.length();
+        }
+        end = Math.min(end, MAX_LOGGED_URI);
+        StringBuilder out = new StringBuilder(end);
+        for (int i = 0; i < end; i++) {
+            char c = rawUri.charAt(i);
+            out.append(c > 0x20 && c < 0x7f && c != '"' ? c : '?');
+        }
+        if (end < rawUri.length() && rawUri.indexOf('?') != end) {
+            out.append("...");
+        }
+        return out.toString();
+    }
+}
