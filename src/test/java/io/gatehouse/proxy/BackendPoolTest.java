@@ -1,0 +1,188 @@
+package io.gatehouse.proxy;
+
+import io.gatehouse.testing.Await;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+/**
+ * The per-event-loop pool of idle backend connections, with {@code EmbeddedChannel}s standing in for connections.
+ * The pool runs its idle sweep on the event loop of {@link #loop}; the connections are never connected for real.
+ */
+class BackendPoolTest {
+
+    private static final long IDLE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(30);
+
+    private final EmbeddedChannel loop = new EmbeddedChannel();
+    private final List<EmbeddedChannel> connections = new ArrayList<>();
+    private BackendPool pool;
+
+    private BackendPool pool(int maxIdle, long idleTimeoutNanos) {
+        pool = new BackendPool(loop.eventLoop(), new BackendAddress("127.0.0.1", 8080), new Bootstrap(), maxIdle,
+                idleTimeoutNanos);
+        return pool;
+    }
+
+    /** A connection with the pipeline a pooled backend connection has: its codec, then its handler. */
+    private EmbeddedChannel connection() {
+        EmbeddedChannel channel = new EmbeddedChannel(new BackendCodec(new HttpDecoderConfig()),
+                new BackendHandler(pool));
+        connections.add(channel);
+        return channel;
+    }
+
+    @AfterEach
+    void closeEverything() {
+        if (pool != null) {
+            pool.closeIdleOnLoop();
+        }
+        for (EmbeddedChannel channel : connections) {
+            assertFalse(channel.finish());
+        }
+        assertFalse(loop.finish());
+    }
+
+    @Test
+    void handsOutTheMostRecentlyReturnedConnectionFirst() {
+        pool(8, IDLE_TIMEOUT_NANOS);
+        EmbeddedChannel first = connection();
+        EmbeddedChannel second = connection();
+        EmbeddedChannel third = connection();
+        pool.release(first);
+        pool.release(second);
+        pool.release(third);
+
+        assertThat(pool.poll()).isSameAs(third);
+        assertThat(pool.poll()).isSameAs(second);
+        assertThat(pool.poll()).isSameAs(first);
+        assertThat(pool.poll()).isNull();
+        assertThat(connections).allMatch(EmbeddedChannel::isOpen);
+    }
+
+    @Test
+    void closesAConnectionReturnedToAFullPool() {
+        pool(2, IDLE_TIMEOUT_NANOS);
+        EmbeddedChannel first = connection();
+        EmbeddedChannel second = connection();
+        EmbeddedChannel extra = connection();
+        pool.release(first);
+        pool.release(second);
+        pool.release(extra);
+
+        assertThat(extra.isOpen()).as("the connection over max_idle is closed").isFalse();
+        assertThat(first.isOpen()).isTrue();
+        assertThat(second.isOpen()).isTrue();
+        assertThat(pool.poll()).isSameAs(second);
+        assertThat(pool.poll()).isSameAs(first);
+        assertThat(pool.poll()).isNull();
+    }
+
+    @Test
+    void doesNotHandOutAConnectionClosedWhileIdle() {
+        pool(8, IDLE_TIMEOUT_NANOS);
+        EmbeddedChannel older = connection();
+        EmbeddedChannel closed = connection();
+        pool.release(older);
+        pool.release(closed);
+
+        closed.close();
+
+        assertThat(pool.poll()).isSameAs(older);
+        assertThat(pool.poll()).isNull();
+    }
+
+    @Test
+    void skipsAConnectionThatClosedWithoutThePoolHearingOfIt() {
+        pool(8, IDLE_TIMEOUT_NANOS);
+        EmbeddedChannel older = connection();
+        // No BackendHandler: nothing tells the pool of the close, so poll() has to see it for itself.
+        EmbeddedChannel unheard = new EmbeddedChannel(new BackendCodec(new HttpDecoderConfig()));
+        connections.add(unheard);
+        pool.release(older);
+        pool.release(unheard);
+
+        unheard.close();
+
+        assertThat(pool.poll()).isSameAs(older);
+        assertThat(pool.poll()).isNull();
+    }
+
+    @Test
+    void doesNotHandOutAConnectionHoldingStrayBytesAndClosesIt() {
+        pool(8, IDLE_TIMEOUT_NANOS);
+        EmbeddedChannel clean = connection();
+        EmbeddedChannel stray = connection();
+        pool.release(clean);
+        pool.release(stray);
+        // Bytes after the end of the last response, not (yet) a whole line: the decoder holds them, and would put
+        // them in front of the next response on this connection.
+        ByteBuf bytes = Unpooled.copiedBuffer("stray", StandardCharsets.US_ASCII);
+        stray.writeInbound(bytes);
+        assertThat(stray.isOpen()).isTrue();
+
+        assertThat(pool.poll())
+                .as("never hand out a pooled connection holding undecoded bytes (BackendPool.poll hasUndecodedBytes)")
+                .isSameAs(clean);
+        assertThat(stray.isOpen()).isFalse();
+        assertThat(bytes.refCnt()).isZero();
+        assertThat(pool.poll()).isNull();
+    }
+
+    @Test
+    void closesAnIdleConnectionThatReceivesAMessage() {
+        pool(8, IDLE_TIMEOUT_NANOS);
+        EmbeddedChannel chatty = connection();
+        pool.release(chatty);
+        ByteBuf bytes = Unpooled.copiedBuffer("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", StandardCharsets.US_ASCII);
+
+        chatty.writeInbound(bytes);
+
+        assertThat(chatty.isOpen()).isFalse();
+        assertThat(bytes.refCnt()).isZero();
+        assertThat(pool.poll()).isNull();
+    }
+
+    @Test
+    void theIdleSweepClosesOnlyTheConnectionsIdlePastTheTimeout() {
+        long timeout = TimeUnit.MILLISECONDS.toNanos(500);
+        pool(8, timeout);
+        EmbeddedChannel expired = connection();
+        EmbeddedChannel fresh = connection();
+        pool.release(expired);
+        long returned = System.nanoTime();
+        Await.until(Duration.ofSeconds(5), "the first connection to be idle past the timeout",
+                () -> System.nanoTime() - returned > timeout);
+        pool.release(fresh);
+
+        loop.runPendingTasks();
+
+        assertThat(expired.isOpen()).as("idle past the timeout").isFalse();
+        assertThat(fresh.isOpen()).as("idle for less than the timeout").isTrue();
+        assertThat(pool.poll()).isSameAs(fresh);
+        assertThat(pool.poll()).isNull();
+    }
+
+    @Test
+    void doesNotTakeBackAConnectionThatIsAlreadyClosed() {
+        pool(8, IDLE_TIMEOUT_NANOS);
+        EmbeddedChannel closed = connection();
+        closed.close();
+
+        pool.release(closed);
+
+        assertThat(pool.poll()).isNull();
+    }
+}
