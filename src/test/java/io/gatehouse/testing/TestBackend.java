@@ -10,9 +10,11 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -236,6 +238,29 @@ public final class TestBackend implements AutoCloseable {
             } catch (IOException e) {
                 peerClosed.countDown();
                 return true;
+            }
+        }
+
+        /**
+         * Blocks until the gateway either sends more bytes on this connection or closes it, and returns what one
+         * read brought: the bytes, an empty array for a close (or reset), or null if neither happened within
+         * {@code timeout}. For responders that must see whether the gateway reuses a connection it should not.
+         */
+        public byte[] awaitBytesOrPeerClose(Duration timeout) throws IOException {
+            socket.setSoTimeout((int) timeout.toMillis());
+            byte[] buffer = new byte[8192];
+            try {
+                int n = in.read(buffer);
+                if (n == -1) {
+                    peerClosed.countDown();
+                    return new byte[0];
+                }
+                return Arrays.copyOf(buffer, n);
+            } catch (SocketTimeoutException e) {
+                return null;
+            } catch (IOException e) {
+                peerClosed.countDown();
+                return new byte[0];
             }
         }
 
