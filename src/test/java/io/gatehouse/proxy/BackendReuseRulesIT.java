@@ -82,24 +82,43 @@ class BackendReuseRulesIT {
         connection.close();
     }
 
-    @Test
-    void aConnectionAnsweredBeforeTheRequestBodyWentOutIsClosedNotReused() throws Exception {
-        int length = 100_000;
+    /**
+     * A backend that answers before it has read the request body and then waits for the body (or for the gateway
+     * to close): the gateway must close that connection as soon as the response ends. Pooled, it would sit idle
+     * with the backend still expecting the body, and the next request's bytes would be read as that body.
+     */
+    private void startWithABackendThatAnswersUploadsEarly(int status) {
         start((request, connection) -> {
             if (request.target().equals("/upload")) {
-                // Answer at once, the body unread: the request on this connection is only half-written.
-                connection.respond(413, "too big");
+                connection.respond(status, "answered early");
                 recordAnythingSentBeforeTheClose(connection, "connection " + connection.index()
                         + " answered before its request body");
             } else {
                 connection.respond(200, "after");
             }
         });
+    }
+
+    private void assertTheHalfWrittenConnectionWasClosedAndNeverUsedAgain() throws Exception {
+        assertThat(misuses)
+                .as("rule: never reuse a half-written backend connection (request not fully sent when answered)")
+                .isEmpty();
+        assertThat(connectionOfEachRequest()).as("the next request on a new connection").containsExactly(0, 1);
+    }
+
+    @Test
+    void aConnectionAnsweredBeforeTheRequestBodyWentOutIsClosedNotReused() throws Exception {
+        startWithABackendThatAnswersUploadsEarly(413);
+        int length = 100_000;
         try (RawHttpClient client = new RawHttpClient(gateway.port())) {
             client.send("POST /upload HTTP/1.1\r\nHost: gw\r\nContent-Length: " + length + "\r\n\r\n");
             Response early = client.read();
             assertThat(early.status()).isEqualTo(413);
-            assertThat(early.bodyText()).isEqualTo("too big");
+            assertThat(early.bodyText()).isEqualTo("answered early");
+            assertThat(backend.connections().get(0).waitForPeerClose(Duration.ofSeconds(5)))
+                    .as("rule: never reuse a half-written backend connection (closed when its early response ends,"
+                            + " not pooled)")
+                    .isTrue();
 
             // The rest of the request goes nowhere; the client connection carries on with the next request.
             client.send(new byte[length]);
@@ -108,12 +127,23 @@ class BackendReuseRulesIT {
             assertThat(next.status()).isEqualTo(200);
             assertThat(next.bodyText()).isEqualTo("after");
         }
-        assertThat(misuses)
-                .as("rule: never reuse a half-written backend connection (request not fully sent when answered)")
-                .isEmpty();
-        assertThat(backend.connections().get(0).waitForPeerClose(Duration.ofSeconds(5))).as("the gateway closed it")
-                .isTrue();
-        assertThat(connectionOfEachRequest()).as("the next request on a new connection").containsExactly(0, 1);
+        assertTheHalfWrittenConnectionWasClosedAndNeverUsedAgain();
+    }
+
+    @Test
+    void aConnectionAnsweredBeforeAnExpect100ContinueBodyWentOutIsClosedNotReused() throws Exception {
+        startWithABackendThatAnswersUploadsEarly(417);
+        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
+            client.send("PUT /upload HTTP/1.1\r\nHost: gw\r\nExpect: 100-continue\r\nContent-Length: 10\r\n\r\n");
+            Response early = client.read();
+            assertThat(early.status()).isEqualTo(417);
+            assertThat(backend.connections().get(0).waitForPeerClose(Duration.ofSeconds(5)))
+                    .as("rule: never reuse a half-written backend connection (closed when its early response ends,"
+                            + " not pooled)")
+                    .isTrue();
+        }
+        assertThat(get("/after").bodyText()).isEqualTo("after");
+        assertTheHalfWrittenConnectionWasClosedAndNeverUsedAgain();
     }
 
     @ParameterizedTest(name = "{0}")
