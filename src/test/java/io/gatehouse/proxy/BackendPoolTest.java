@@ -4,6 +4,7 @@ import io.gatehouse.testing.Await;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import org.junit.jupiter.api.AfterEach;
@@ -11,8 +12,8 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -27,7 +28,7 @@ class BackendPoolTest {
     private static final long IDLE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(30);
 
     private final EmbeddedChannel loop = new EmbeddedChannel();
-    private final List<EmbeddedChannel> connections = new ArrayList<>();
+    private final Map<Channel, String> connections = new LinkedHashMap<>();
     private BackendPool pool;
 
     private BackendPool pool(int maxIdle, long idleTimeoutNanos) {
@@ -37,11 +38,19 @@ class BackendPoolTest {
     }
 
     /** A connection with the pipeline a pooled backend connection has: its codec, then its handler. */
-    private EmbeddedChannel connection() {
-        EmbeddedChannel channel = new EmbeddedChannel(new BackendCodec(new HttpDecoderConfig()),
-                new BackendHandler(pool));
-        connections.add(channel);
+    private EmbeddedChannel connection(String name) {
+        return named(name, new EmbeddedChannel(new BackendCodec(new HttpDecoderConfig()), new BackendHandler(pool)));
+    }
+
+    private EmbeddedChannel named(String name, EmbeddedChannel channel) {
+        connections.put(channel, name);
         return channel;
+    }
+
+    /** The name of the connection the pool hands out next, or null when it has none. */
+    private String poll() {
+        Channel channel = pool.poll();
+        return channel == null ? null : connections.get(channel);
     }
 
     @AfterEach
@@ -49,8 +58,8 @@ class BackendPoolTest {
         if (pool != null) {
             pool.closeIdleOnLoop();
         }
-        for (EmbeddedChannel channel : connections) {
-            assertFalse(channel.finish());
+        for (Channel channel : connections.keySet()) {
+            assertFalse(((EmbeddedChannel) channel).finish());
         }
         assertFalse(loop.finish());
     }
@@ -58,26 +67,26 @@ class BackendPoolTest {
     @Test
     void handsOutTheMostRecentlyReturnedConnectionFirst() {
         pool(8, IDLE_TIMEOUT_NANOS);
-        EmbeddedChannel first = connection();
-        EmbeddedChannel second = connection();
-        EmbeddedChannel third = connection();
+        EmbeddedChannel first = connection("first");
+        EmbeddedChannel second = connection("second");
+        EmbeddedChannel third = connection("third");
         pool.release(first);
         pool.release(second);
         pool.release(third);
 
-        assertThat(pool.poll()).isSameAs(third);
-        assertThat(pool.poll()).isSameAs(second);
-        assertThat(pool.poll()).isSameAs(first);
-        assertThat(pool.poll()).isNull();
-        assertThat(connections).allMatch(EmbeddedChannel::isOpen);
+        assertThat(poll()).isEqualTo("third");
+        assertThat(poll()).isEqualTo("second");
+        assertThat(poll()).isEqualTo("first");
+        assertThat(poll()).isNull();
+        assertThat(connections.keySet()).allMatch(Channel::isOpen);
     }
 
     @Test
     void closesAConnectionReturnedToAFullPool() {
         pool(2, IDLE_TIMEOUT_NANOS);
-        EmbeddedChannel first = connection();
-        EmbeddedChannel second = connection();
-        EmbeddedChannel extra = connection();
+        EmbeddedChannel first = connection("first");
+        EmbeddedChannel second = connection("second");
+        EmbeddedChannel extra = connection("extra");
         pool.release(first);
         pool.release(second);
         pool.release(extra);
@@ -85,46 +94,45 @@ class BackendPoolTest {
         assertThat(extra.isOpen()).as("the connection over max_idle is closed").isFalse();
         assertThat(first.isOpen()).isTrue();
         assertThat(second.isOpen()).isTrue();
-        assertThat(pool.poll()).isSameAs(second);
-        assertThat(pool.poll()).isSameAs(first);
-        assertThat(pool.poll()).isNull();
+        assertThat(poll()).isEqualTo("second");
+        assertThat(poll()).isEqualTo("first");
+        assertThat(poll()).isNull();
     }
 
     @Test
     void doesNotHandOutAConnectionClosedWhileIdle() {
         pool(8, IDLE_TIMEOUT_NANOS);
-        EmbeddedChannel older = connection();
-        EmbeddedChannel closed = connection();
+        EmbeddedChannel older = connection("older");
+        EmbeddedChannel closed = connection("closed");
         pool.release(older);
         pool.release(closed);
 
         closed.close();
 
-        assertThat(pool.poll()).isSameAs(older);
-        assertThat(pool.poll()).isNull();
+        assertThat(poll()).isEqualTo("older");
+        assertThat(poll()).isNull();
     }
 
     @Test
     void skipsAConnectionThatClosedWithoutThePoolHearingOfIt() {
         pool(8, IDLE_TIMEOUT_NANOS);
-        EmbeddedChannel older = connection();
+        EmbeddedChannel older = connection("older");
         // No BackendHandler: nothing tells the pool of the close, so poll() has to see it for itself.
-        EmbeddedChannel unheard = new EmbeddedChannel(new BackendCodec(new HttpDecoderConfig()));
-        connections.add(unheard);
+        EmbeddedChannel unheard = named("unheard", new EmbeddedChannel(new BackendCodec(new HttpDecoderConfig())));
         pool.release(older);
         pool.release(unheard);
 
         unheard.close();
 
-        assertThat(pool.poll()).isSameAs(older);
-        assertThat(pool.poll()).isNull();
+        assertThat(poll()).isEqualTo("older");
+        assertThat(poll()).isNull();
     }
 
     @Test
     void doesNotHandOutAConnectionHoldingStrayBytesAndClosesIt() {
         pool(8, IDLE_TIMEOUT_NANOS);
-        EmbeddedChannel clean = connection();
-        EmbeddedChannel stray = connection();
+        EmbeddedChannel clean = connection("clean");
+        EmbeddedChannel stray = connection("stray");
         pool.release(clean);
         pool.release(stray);
         // Bytes after the end of the last response, not (yet) a whole line: the decoder holds them, and would put
@@ -133,18 +141,18 @@ class BackendPoolTest {
         stray.writeInbound(bytes);
         assertThat(stray.isOpen()).isTrue();
 
-        assertThat(pool.poll())
-                .as("never hand out a pooled connection holding undecoded bytes (BackendPool.poll hasUndecodedBytes)")
-                .isSameAs(clean);
+        assertThat(poll())
+                .as("rule: never hand out a pooled connection holding stray bytes (BackendPool.poll)")
+                .isEqualTo("clean");
         assertThat(stray.isOpen()).isFalse();
         assertThat(bytes.refCnt()).isZero();
-        assertThat(pool.poll()).isNull();
+        assertThat(poll()).isNull();
     }
 
     @Test
     void closesAnIdleConnectionThatReceivesAMessage() {
         pool(8, IDLE_TIMEOUT_NANOS);
-        EmbeddedChannel chatty = connection();
+        EmbeddedChannel chatty = connection("chatty");
         pool.release(chatty);
         ByteBuf bytes = Unpooled.copiedBuffer("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", StandardCharsets.US_ASCII);
 
@@ -152,15 +160,15 @@ class BackendPoolTest {
 
         assertThat(chatty.isOpen()).isFalse();
         assertThat(bytes.refCnt()).isZero();
-        assertThat(pool.poll()).isNull();
+        assertThat(poll()).isNull();
     }
 
     @Test
     void theIdleSweepClosesOnlyTheConnectionsIdlePastTheTimeout() {
         long timeout = TimeUnit.MILLISECONDS.toNanos(500);
         pool(8, timeout);
-        EmbeddedChannel expired = connection();
-        EmbeddedChannel fresh = connection();
+        EmbeddedChannel expired = connection("expired");
+        EmbeddedChannel fresh = connection("fresh");
         pool.release(expired);
         long returned = System.nanoTime();
         Await.until(Duration.ofSeconds(5), "the first connection to be idle past the timeout",
@@ -171,18 +179,18 @@ class BackendPoolTest {
 
         assertThat(expired.isOpen()).as("idle past the timeout").isFalse();
         assertThat(fresh.isOpen()).as("idle for less than the timeout").isTrue();
-        assertThat(pool.poll()).isSameAs(fresh);
-        assertThat(pool.poll()).isNull();
+        assertThat(poll()).isEqualTo("fresh");
+        assertThat(poll()).isNull();
     }
 
     @Test
     void doesNotTakeBackAConnectionThatIsAlreadyClosed() {
         pool(8, IDLE_TIMEOUT_NANOS);
-        EmbeddedChannel closed = connection();
+        EmbeddedChannel closed = connection("closed");
         closed.close();
 
         pool.release(closed);
 
-        assertThat(pool.poll()).isNull();
+        assertThat(poll()).isNull();
     }
 }
