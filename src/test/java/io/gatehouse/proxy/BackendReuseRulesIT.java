@@ -20,7 +20,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The rules that keep a backend connection out of the pool, each checked where a mistake shows: at the backend.
  * The gateway retries a request once when a pooled connection dies under it, so a connection pooled by mistake is
  * often repaired before the client notices; these tests do not look at the client alone but record, at the
- * backend, every request that reached a connection it must never have reached, and every attempt made.
+ * backend, every request that reached a connection it must never have reached, and every attempt made. Where the
+ * gateway would only find out on the next use (a half-written request, stray bytes), they also wait at the
+ * backend for the close that must come as soon as the response ends, before any further request is sent.
  * <p>
  * One event loop, so that every client connection shares one pool and a wrongly pooled connection is handed out
  * to the very next request.
