@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 
+import java.util.Iterator;
 import java.util.List;
 
 /**
@@ -57,8 +58,8 @@ final class FramingFilter implements Filter {
             return reject(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED, "HTTP version not supported");
         }
         HttpHeaders headers = exchange.requestHeaders();
-        List<String> transferEncodings = headers.getAll(HttpHeaderNames.TRANSFER_ENCODING);
-        if (!transferEncodings.isEmpty()) {
+        if (headers.contains(HttpHeaderNames.TRANSFER_ENCODING)) {
+            List<String> transferEncodings = headers.getAll(HttpHeaderNames.TRANSFER_ENCODING);
             if (headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
                 return reject(HttpResponseStatus.BAD_REQUEST, "Both Content-Length and Transfer-Encoding");
             }
@@ -69,15 +70,18 @@ final class FramingFilter implements Filter {
                 return reject(HttpResponseStatus.NOT_IMPLEMENTED, "Unsupported Transfer-Encoding");
             }
         }
-        List<String> lengths = headers.getAll(HttpHeaderNames.CONTENT_LENGTH);
-        if (lengths.size() > 1 || (lengths.size() == 1 && !isDigits(lengths.get(0)))) {
-            return reject(HttpResponseStatus.BAD_REQUEST, "Invalid Content-Length");
+        if (headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+            List<String> lengths = headers.getAll(HttpHeaderNames.CONTENT_LENGTH);
+            if (lengths.size() > 1 || !isDigits(lengths.get(0))) {
+                return reject(HttpResponseStatus.BAD_REQUEST, "Invalid Content-Length");
+            }
         }
-        List<String> hosts = headers.getAll(HttpHeaderNames.HOST);
-        if (hosts.size() > 1 || (hosts.isEmpty() && version.minorVersion() == 1)) {
+        Iterator<String> hosts = headers.valueStringIterator(HttpHeaderNames.HOST);
+        String host = hosts.hasNext() ? hosts.next() : null;
+        if (hosts.hasNext() || (host == null && version.minorVersion() == 1)) {
             return reject(HttpResponseStatus.BAD_REQUEST, "Missing or repeated Host header");
         }
-        if (hosts.size() == 1 && !isValidHost(hosts.get(0))) {
+        if (host != null && !isValidHost(host)) {
             return reject(HttpResponseStatus.BAD_REQUEST, "Invalid Host header");
         }
         if (HttpMethod.CONNECT.equals(exchange.method())) {

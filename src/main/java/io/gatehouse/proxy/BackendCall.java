@@ -121,8 +121,11 @@ final class BackendCall {
         }
         String peer = peerAddress(client.channel().remoteAddress());
         if (peer != null) {
-            var previous = headers.getAll(X_FORWARDED_FOR);
-            headers.set(X_FORWARDED_FOR, previous.isEmpty() ? peer : String.join(", ", previous) + ", " + peer);
+            if (headers.contains(X_FORWARDED_FOR)) {
+                headers.set(X_FORWARDED_FOR, String.join(", ", headers.getAll(X_FORWARDED_FOR)) + ", " + peer);
+            } else {
+                headers.set(X_FORWARDED_FOR, peer);
+            }
         }
         headers.set(X_FORWARDED_PROTO, HTTP);
         if (clientHost != null) {

@@ -24,7 +24,10 @@ public final class HopByHopHeaders {
 
     public static void strip(HttpHeaders headers) {
         List<String> named = null;
-        for (String value : headers.getAll(HttpHeaderNames.CONNECTION)) {
+        // Most requests name nothing: skip the list the look-up would build.
+        List<String> connection = headers.contains(HttpHeaderNames.CONNECTION)
+                ? headers.getAll(HttpHeaderNames.CONNECTION) : List.of();
+        for (String value : connection) {
             for (String token : value.split(",")) {
                 String name = token.trim();
                 if (!name.isEmpty() && !isFraming(name)) {
