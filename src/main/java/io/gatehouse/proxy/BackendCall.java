@@ -245,22 +245,26 @@ final class BackendCall {
             requestSent = true;
             startTimer();
         }
-        Channel target = backend;
-        backendWritePending = true;
-        target.writeAndFlush(content).addListener((ChannelFutureListener) f -> {
-            if (done || f.channel() != backend) {
-                return;
-            }
-            backendWritePending = false;
-            if (!f.isSuccess()) {
-                onBackendFailure(f.cause());
-                return;
-            }
-            lastBackendActivity = System.nanoTime();
-            if (!last) {
+        // No listener per piece: a failed write reaches the backend handler as an exception (then a close), and
+        // the next piece is read while the backend socket takes more, or once it does again.
+        backend.writeAndFlush(content, backend.voidPromise());
+        lastBackendActivity = System.nanoTime();
+        if (!last) {
+            if (backend.isWritable()) {
                 client.read();
+            } else {
+                backendWritePending = true;
             }
-        });
+        }
+    }
+
+    /** The backend connection's writability changed: read the next piece of the request body if it may go. */
+    void onBackendWritabilityChanged() {
+        if (backendWritePending && !done && backend != null && backend.isWritable()) {
+            backendWritePending = false;
+            lastBackendActivity = System.nanoTime();
+            client.read();
+        }
     }
 
     /** A message decoded from the backend connection. */
@@ -328,11 +332,8 @@ final class BackendCall {
         // let the body's write flush both, so a small response leaves in one system call. If this read held no
         // more, the end of the read (onBackendReadComplete) flushes the head on its own.
         headUnflushed = true;
-        client.write(response).addListener(headWritten -> {
-            if (!headWritten.isSuccess() && !done) {
-                abort("client write failed");
-            }
-        });
+        // A failed write reaches the exchange handler as an exception and closes the client connection.
+        client.write(response, client.voidPromise());
         backend.read();
     }
 
@@ -363,27 +364,29 @@ final class BackendCall {
         if (last) {
             finish();
         }
-        clientWritePending = true;
         headUnflushed = false;
-        client.writeAndFlush(content).addListener(afterClientWrite(last));
-    }
-
-    private ChannelFutureListener afterClientWrite(boolean last) {
-        return f -> {
-            clientWritePending = false;
-            if (done) {
-                // Finished (the backend connection may already serve another call) or failed: nothing to do here;
-                // the connection handler closes the client connection when a write failed.
-                return;
-            }
-            if (!f.isSuccess()) {
-                abort("client write failed");
-            } else if (!last) {
-                // The client took the last piece; from now on a silent backend is the backend's fault.
+        // Read pacing on writability, not a listener per write: the next backend piece is read while the client
+        // socket takes more (below the high water mark), or once it drains to the low one. A failed write reaches
+        // the exchange handler as an exception and closes the client connection.
+        client.writeAndFlush(content, client.voidPromise());
+        if (!last) {
+            if (client.channel().isWritable()) {
                 lastBackendActivity = System.nanoTime();
                 backend.read();
+            } else {
+                clientWritePending = true;
             }
-        };
+        }
+    }
+
+    /** The client connection's writability changed: read the next backend piece if the client takes it. */
+    void onClientWritabilityChanged() {
+        if (clientWritePending && !done && client.channel().isWritable()) {
+            clientWritePending = false;
+            // The client took what was waiting; from now on a silent backend is the backend's fault.
+            lastBackendActivity = System.nanoTime();
+            backend.read();
+        }
     }
 
     /** Why a response head's framing is ambiguous, or null: such a response is never relayed. */

@@ -51,6 +51,13 @@ public final class BackendForwarder implements Forwarder {
     }
 
     @Override
+    public void clientWritabilityChanged() {
+        if (call != null) {
+            call.onClientWritabilityChanged();
+        }
+    }
+
+    @Override
     public void clientClosed() {
         if (call != null) {
             call.onClientClosed();

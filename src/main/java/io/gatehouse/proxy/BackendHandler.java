@@ -54,6 +54,14 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        BackendCall current = call;
+        if (current != null) {
+            current.onBackendWritabilityChanged();
+        }
+    }
+
+    @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         pool.remove(ctx.channel());
         BackendCall current = call;

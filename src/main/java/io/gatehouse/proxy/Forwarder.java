@@ -27,6 +27,9 @@ public interface Forwarder {
     /** The gateway gave up on the current request and answers the client itself: drop what was forwarded. */
     void abandon();
 
+    /** The client connection's writability changed: a paused response may go on. */
+    void clientWritabilityChanged();
+
     /** The client connection closed. */
     void clientClosed();
 }

@@ -114,6 +114,10 @@ public final class HttpFixtures {
         }
 
         @Override
+        public void clientWritabilityChanged() {
+        }
+
+        @Override
         public void clientClosed() {
         }
     };

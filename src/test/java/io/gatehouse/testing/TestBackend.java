@@ -162,6 +162,14 @@ public final class TestBackend implements AutoCloseable {
             this.out = socket.getOutputStream();
         }
 
+        /**
+         * The connection's input after the request head, for a responder that reads a body at its own pace
+         * (instead of {@link Request#body()}).
+         */
+        public InputStream input() {
+            return in;
+        }
+
         /** 0 for the first connection this backend accepted, and so on. */
         public int index() {
             return index;
