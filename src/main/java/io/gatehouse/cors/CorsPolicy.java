@@ -83,11 +83,11 @@ public final class CorsPolicy {
 
     private static void appendVaryOrigin(HttpHeaders headers) {
         // A backend may send several Vary headers: judge and keep them all, not just the first.
-        List<String> values = headers.getAll(HttpHeaderNames.VARY);
-        if (values.isEmpty()) {
+        if (!headers.contains(HttpHeaderNames.VARY)) {
             headers.set(HttpHeaderNames.VARY, HttpHeaderNames.ORIGIN);
             return;
         }
+        List<String> values = headers.getAll(HttpHeaderNames.VARY);
         String vary = String.join(", ", values);
         if (!containsToken(vary, "origin") && !containsToken(vary, "*")) {
             headers.set(HttpHeaderNames.VARY, vary + ", Origin");

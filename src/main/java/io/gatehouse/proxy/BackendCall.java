@@ -51,6 +51,8 @@ final class BackendCall {
     static final AsciiString X_CLIENT_NAME = AsciiString.cached("X-Client-Name");
 
     private final ChannelHandlerContext client;
+    /** The client's IP address as text for {@code X-Forwarded-For}, or null when it has none. */
+    private final String clientAddress;
     private final Exchange exchange;
     private final HttpRequest request;
     private final BackendPool pool;
@@ -82,9 +84,10 @@ final class BackendCall {
     /** A piece of the request body that arrived while a retry was reconnecting; written after the head. */
     private HttpContent heldContent;
 
-    BackendCall(ChannelHandlerContext client, Exchange exchange, HttpRequest request, BackendPools pools,
-                BackendTimer timer, boolean complete) {
+    BackendCall(ChannelHandlerContext client, String clientAddress, Exchange exchange, HttpRequest request,
+                BackendPools pools, BackendTimer timer, boolean complete) {
         this.client = client;
+        this.clientAddress = clientAddress;
         this.complete = complete;
         this.timer = timer;
         this.exchange = exchange;
@@ -119,7 +122,7 @@ final class BackendCall {
         if (!route.config().preserveHost() || clientHost == null) {
             headers.set(HttpHeaderNames.HOST, address.hostHeader());
         }
-        String peer = peerAddress(client.channel().remoteAddress());
+        String peer = clientAddress;
         if (peer != null) {
             if (headers.contains(X_FORWARDED_FOR)) {
                 headers.set(X_FORWARDED_FOR, String.join(", ", headers.getAll(X_FORWARDED_FOR)) + ", " + peer);
@@ -139,7 +142,7 @@ final class BackendCall {
         }
     }
 
-    private static String peerAddress(SocketAddress address) {
+    static String peerAddress(SocketAddress address) {
         if (address instanceof InetSocketAddress inet && inet.getAddress() != null) {
             return inet.getAddress().getHostAddress();
         }

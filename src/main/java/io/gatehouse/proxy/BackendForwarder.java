@@ -16,6 +16,8 @@ public final class BackendForwarder implements Forwarder {
     private final ChannelHandlerContext client;
     private final BackendTimer timer;
     private BackendCall call;
+    /** Made once per connection: the address text is the same for every request on it. */
+    private String clientAddress;
 
     public BackendForwarder(BackendPools pools, ChannelHandlerContext client) {
         this.pools = pools;
@@ -30,7 +32,10 @@ public final class BackendForwarder implements Forwarder {
 
     @Override
     public void forward(Exchange exchange, HttpRequest request, boolean complete) {
-        call = new BackendCall(client, exchange, request, pools, timer, complete);
+        if (clientAddress == null) {
+            clientAddress = BackendCall.peerAddress(client.channel().remoteAddress());
+        }
+        call = new BackendCall(client, clientAddress, exchange, request, pools, timer, complete);
         call.start();
     }
 
