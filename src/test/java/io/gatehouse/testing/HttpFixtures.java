@@ -122,6 +122,11 @@ public final class HttpFixtures {
         }
     };
 
+    /** An exchange for {@code request} on the {@code config} snapshot, as the connection handler starts one. */
+    public static Exchange exchange(RuntimeConfig config, HttpRequest request) {
+        return new Exchange(config, request, System.nanoTime());
+    }
+
     /** A request head with a Host header and the given extra header name/value pairs. */
     public static HttpRequest request(HttpMethod method, String uri, String... headers) {
         return request(HttpVersion.HTTP_1_1, method, uri, headers);
