@@ -1,29 +1,24 @@
 package io.gatehouse.bench;
 
 import io.gatehouse.config.ConfigLoader;
-import io.gatehouse.pipeline.AccessLogHandler;
-import io.gatehouse.pipeline.ApiKeyAuthHandler;
-import io.gatehouse.pipeline.BodyLimitHandler;
-import io.gatehouse.pipeline.CorsHandler;
-import io.gatehouse.pipeline.FramingGuardHandler;
-import io.gatehouse.pipeline.HealthHandler;
-import io.gatehouse.pipeline.RateLimitHandler;
-import io.gatehouse.pipeline.RequestIdHandler;
-import io.gatehouse.pipeline.RoutingHandler;
-import io.gatehouse.proxy.HopByHopHandler;
-import io.gatehouse.ratelimit.SlidingWindowRateLimiter;
 import io.gatehouse.config.ServerConfig;
+import io.gatehouse.exchange.Exchange;
+import io.gatehouse.exchange.RuntimeConfig;
+import io.gatehouse.pipeline.Filters;
+import io.gatehouse.pipeline.ResponseFinisher;
+import io.gatehouse.proxy.Forwarder;
+import io.gatehouse.ratelimit.SlidingWindowRateLimiter;
 import io.gatehouse.server.ClientConnectionHandler;
 import io.gatehouse.server.ClientDeadlineHandler;
+import io.gatehouse.server.ExchangeHandler;
 import io.gatehouse.server.ReadOnDemandHandler;
-import io.gatehouse.server.RuntimeConfig;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
@@ -32,6 +27,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -53,13 +49,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One request through Gatehouse's client pipeline, in order as {@code ClientChannelInitializer} builds it (codec,
- * read pacing, connection handling, hop-by-hop, request ID, access log, framing guard, CORS, health, routing, API key,
- * rate limit) on an {@link EmbeddedChannel}, with every feature on. The backend leg is stubbed: where
- * {@code ProxyHandler} would forward, a stub answers with a backend-like 1 KB JSON response (head, body, end), which
- * then travels back up through every handler and the encoder. Run with {@code -prof gc}: {@code gc.alloc.rate.norm}
- * is the allocation per request on the client side (the stub's own response objects included; the real backend leg
- * adds its encoder and decoder on top). The access log goes through an asynchronous appender into a discarding sink
- * (logback-jmh.xml). No idle timer: the channel's scheduled tasks are never run.
+ * read pacing, idle timer, deadlines, connection handling, the response finisher, and the exchange handler with
+ * its filter chains: framing, CORS preflight, health, routing, API key, body limit, rate limit) on an
+ * {@link EmbeddedChannel}, with every feature on. The backend leg is stubbed: where {@code BackendForwarder} would
+ * start a backend call, a stand-in forwarder answers with a backend-like 1 KB JSON response (head, body, end),
+ * which then travels back out through the finisher, the connection handler and the encoder. Run with
+ * {@code -prof gc}: {@code gc.alloc.rate.norm} is the allocation per request on the client side (the stand-in's
+ * own response objects included; the real backend leg adds its encoder and decoder on top). The access log goes
+ * through an asynchronous appender into a discarding sink (logback-jmh.xml). The idle and deadline timers are
+ * scheduled but never fire: the channel's scheduled tasks are never run.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -111,8 +109,8 @@ public class RequestPathBenchmark {
     public void setUp() throws Exception {
         ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("access"))
                 .setLevel(accessLog.equals("on") ? ch.qos.logback.classic.Level.INFO : ch.qos.logback.classic.Level.OFF);
-        RuntimeConfig config = RuntimeConfig.compile(ConfigLoader.parse(YAML, "bench.yaml"));
         SlidingWindowRateLimiter limiter = new SlidingWindowRateLimiter(Duration.ofSeconds(60), System::nanoTime);
+        RuntimeConfig config = Filters.compile(ConfigLoader.parse(YAML, "bench.yaml"), limiter);
         request = Unpooled.unreleasableBuffer(Unpooled.directBuffer(REQUEST.length).writeBytes(REQUEST));
         channel = new EmbeddedChannel();
         channel.config().setAutoRead(false);
@@ -128,19 +126,12 @@ public class RequestPathBenchmark {
                         .setStrictLineParsing(true)
                         .setUseRfc9112TransferEncoding(true), 8192),
                 new ReadOnDemandHandler(),
+                new IdleStateHandler(true, 0, server.writeTimeout().toNanos(), server.idleTimeout().toNanos(),
+                        TimeUnit.NANOSECONDS),
                 deadlines,
                 new ClientConnectionHandler(() -> config, () -> false),
-                new HopByHopHandler(),
-                new RequestIdHandler(),
-                new AccessLogHandler(),
-                new FramingGuardHandler(),
-                new CorsHandler(),
-                new HealthHandler(),
-                new RoutingHandler(),
-                new ApiKeyAuthHandler(),
-                new BodyLimitHandler(),
-                new RateLimitHandler(limiter),
-                new StubBackend());
+                new ResponseFinisher(() -> config),
+                new ExchangeHandler(StubBackend::new));
         channel.read(); // what ClientConnectionHandler does when the connection becomes active
         long before = responses;
         oneRequest();
@@ -179,19 +170,58 @@ public class RequestPathBenchmark {
         return json.append("\"}").toString().getBytes(StandardCharsets.US_ASCII);
     }
 
-    /** In ProxyHandler's place: reads the request to its end, then answers as the benchmark backend does. */
-    private final class StubBackend extends ChannelInboundHandlerAdapter {
+    /**
+     * In {@code BackendForwarder}'s place: takes the request that passed the filters, reads its body (if any) to the
+     * end, then answers as the benchmark backend does, writing through the exchange handler's context as a backend
+     * call does.
+     */
+    private final class StubBackend implements Forwarder {
+        private final ChannelHandlerContext ctx;
+        private boolean busy;
+
+        StubBackend(ChannelHandlerContext ctx) {
+            this.ctx = ctx;
+        }
+
         @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            boolean last = msg instanceof LastHttpContent;
-            boolean head = msg instanceof HttpRequest;
-            ReferenceCountUtil.release(msg);
-            if (!last) {
-                if (head) {
-                    ctx.read(); // as ProxyHandler does once the head is written to the backend
-                }
-                return;
+        public boolean busy() {
+            return busy;
+        }
+
+        @Override
+        public void forward(Exchange exchange, HttpRequest request, boolean complete) {
+            exchange.backend("127.0.0.1:4001");
+            ReferenceCountUtil.release(request);
+            busy = true;
+            if (complete) {
+                respond();
+            } else {
+                ctx.read(); // as a backend call does once the head is written to the backend
             }
+        }
+
+        @Override
+        public void content(HttpContent content) {
+            boolean last = content instanceof LastHttpContent;
+            content.release();
+            if (last) {
+                respond();
+            } else {
+                ctx.read();
+            }
+        }
+
+        @Override
+        public void abandon() {
+            busy = false;
+        }
+
+        @Override
+        public void clientClosed() {
+            busy = false;
+        }
+
+        private void respond() {
             HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
             response.headers()
                     .set(HttpHeaderNames.SERVER, "nginx")
@@ -201,6 +231,7 @@ public class RequestPathBenchmark {
                     .set(HttpHeaderNames.CONNECTION, "keep-alive");
             ctx.write(response);
             ctx.write(new DefaultHttpContent(ctx.alloc().buffer(BODY.length).writeBytes(BODY)));
+            busy = false; // the response's end is what lets the connection read the next request
             ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
             responses++;
         }
