@@ -11,7 +11,7 @@ import io.gatehouse.ratelimit.SlidingWindowRateLimiter;
 import io.gatehouse.server.ClientConnectionHandler;
 import io.gatehouse.server.ClientDeadlineHandler;
 import io.gatehouse.server.ExchangeHandler;
-import io.gatehouse.server.ReadOnDemandHandler;
+import io.gatehouse.flow.ReadOnDemandHandler;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
@@ -214,6 +214,10 @@ public class RequestPathBenchmark {
         @Override
         public void abandon() {
             busy = false;
+        }
+
+        @Override
+        public void clientWritabilityChanged() {
         }
 
         @Override

@@ -6,7 +6,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.gatehouse.server.ReadOnDemandHandler;
+import io.gatehouse.flow.ReadOnDemandHandler;
 import io.netty.util.concurrent.ScheduledFuture;
 
 import java.util.ArrayDeque;

@@ -1,6 +1,7 @@
 package io.gatehouse.server;
 
 import io.gatehouse.config.ServerConfig;
+import io.gatehouse.flow.ReadOnDemandHandler;
 import io.gatehouse.exchange.RuntimeConfig;
 import io.gatehouse.pipeline.ResponseFinisher;
 import io.gatehouse.proxy.BackendForwarder;

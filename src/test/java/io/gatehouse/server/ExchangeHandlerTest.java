@@ -708,6 +708,16 @@ class ExchangeHandlerTest {
     }
 
     @Test
+    void tellsTheForwarderWhenTheClientConnectionsWritabilityChanges() {
+        channel = open(config());
+
+        channel.pipeline().fireChannelWritabilityChanged();
+
+        assertThat(recorder.writabilityChanges).isEqualTo(1);
+        assertThat(channel.finish()).isFalse();
+    }
+
+    @Test
     void releasesEverythingHeldWhenTheConnectionClosesBeforeTheDecision() {
         FakeLimiter limiter = new FakeLimiter();
         CompletableFuture<RateLimitDecision> later = limiter.willAnswer(new CompletableFuture<>());
@@ -904,6 +914,7 @@ class ExchangeHandlerTest {
     private static final class Recorder implements Function<ChannelHandlerContext, Forwarder> {
         final List<String> forwarded = new ArrayList<>();
         int abandoned;
+        int writabilityChanges;
         int clientClosed;
         boolean busy;
 
@@ -930,6 +941,11 @@ class ExchangeHandlerTest {
                 @Override
                 public void abandon() {
                     abandoned++;
+                }
+
+                @Override
+                public void clientWritabilityChanged() {
+                    writabilityChanges++;
                 }
 
                 @Override

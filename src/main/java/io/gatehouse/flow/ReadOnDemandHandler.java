@@ -1,4 +1,4 @@
-package io.gatehouse.server;
+package io.gatehouse.flow;
 
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;

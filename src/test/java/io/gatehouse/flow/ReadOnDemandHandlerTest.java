@@ -1,4 +1,4 @@
-package io.gatehouse.server;
+package io.gatehouse.flow;
 
 import static io.gatehouse.testing.HttpFixtures.content;
 import static org.assertj.core.api.Assertions.assertThat;
