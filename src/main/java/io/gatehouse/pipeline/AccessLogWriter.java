@@ -41,7 +41,8 @@ public final class AccessLogWriter {
 
     private static final AccessLogWriter INSTANCE = new AccessLogWriter(ACCESS, CAPACITY);
 
-    private record Line(long epochMillis, String text) {
+    /** {@code text}'s {@code toString()} is the line, made on the writer's thread. */
+    private record Line(long epochMillis, Object text) {
     }
 
     private final Logger logger;
@@ -63,8 +64,8 @@ public final class AccessLogWriter {
         return ACCESS.isInfoEnabled();
     }
 
-    /** Queues one line, stamped now; never blocks. */
-    static void submit(String line) {
+    /** Queues one line, stamped now, to be made by its {@code toString()} on the writer's thread; never blocks. */
+    static void submit(Object line) {
         INSTANCE.offer(line);
     }
 
@@ -76,14 +77,14 @@ public final class AccessLogWriter {
         INSTANCE.stop(timeoutMillis);
     }
 
-    void offer(String text) {
+    void offer(Object text) {
         if (!tryOffer(text)) {
             dropped.incrementAndGet();
         }
     }
 
     /** Queues one line unless the queue is full. */
-    boolean tryOffer(String text) {
+    boolean tryOffer(Object text) {
         return queue.offer(new Line(System.currentTimeMillis(), text));
     }
 
@@ -105,7 +106,8 @@ public final class AccessLogWriter {
         for (int i = 0; i < MAX_BATCH && (line = queue.poll()) != null; i++) {
             wrote = true;
             try {
-                LoggingEvent event = new LoggingEvent(FQCN, logger, Level.INFO, line.text(), null, null);
+                LoggingEvent event = new LoggingEvent(FQCN, logger, Level.INFO, line.text().toString(), null,
+                        null);
                 event.setTimeStamp(line.epochMillis());
                 logger.callAppenders(event);
             } catch (RuntimeException e) {

@@ -13,7 +13,6 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
 
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -36,18 +35,19 @@ public final class ResponseFinisher extends ChannelDuplexHandler {
     public static final AsciiString X_RATELIMIT_LIMIT = AsciiString.cached("X-RateLimit-Limit");
     public static final AsciiString X_RATELIMIT_REMAINING = AsciiString.cached("X-RateLimit-Remaining");
 
-    private static final int MAX_LOGGED_URI = 256;
-
     private final Supplier<RuntimeConfig> config;
     private final BooleanSupplier logEnabled;
-    private final Consumer<String> log;
+    private final Consumer<Object> log;
 
     public ResponseFinisher(Supplier<RuntimeConfig> config) {
         this(config, AccessLogWriter::enabled, AccessLogWriter::submit);
     }
 
-    /** Hands each access line to {@code log}, when {@code logEnabled}, instead of the {@code access} logger. */
-    ResponseFinisher(Supplier<RuntimeConfig> config, BooleanSupplier logEnabled, Consumer<String> log) {
+    /**
+     * Hands each access line to {@code log}, when {@code logEnabled}, instead of the {@code access} logger; its
+     * {@code toString()} is the line's text.
+     */
+    ResponseFinisher(Supplier<RuntimeConfig> config, BooleanSupplier logEnabled, Consumer<Object> log) {
         this.config = config;
         this.logEnabled = logEnabled;
         this.log = log;
@@ -84,8 +84,8 @@ public final class ResponseFinisher extends ChannelDuplexHandler {
         exchange.config().cors().decorate(headers, exchange.origin());
         RateLimitDecision decision = exchange.rateLimit();
         if (decision != null) {
-            headers.set(X_RATELIMIT_LIMIT, decision.limit());
-            headers.set(X_RATELIMIT_REMAINING, Math.max(0, decision.remaining()));
+            headers.set(X_RATELIMIT_LIMIT, Long.toString(decision.limit()));
+            headers.set(X_RATELIMIT_REMAINING, Long.toString(Math.max(0, decision.remaining())));
         }
     }
 
@@ -108,40 +108,6 @@ public final class ResponseFinisher extends ChannelDuplexHandler {
         if (!exchange.markLogged() || !logEnabled.getAsBoolean()) {
             return;
         }
-        log.accept(line(exchange));
-    }
-
-    static String line(Exchange exchange) {
-        long micros = TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - exchange.startNanos());
-        StringBuilder line = new StringBuilder(160)
-                .append(exchange.method().name()).append(' ')
-                .append(exchange.path() != null ? exchange.path() : printable(exchange.rawUri()))
-                .append(" -> ").append(exchange.status() == 0 ? "-" : Integer.toString(exchange.status()))
-                .append(" (").append(micros / 1000).append('.').append((micros % 1000) / 100).append("ms)")
-                .append(" [").append(exchange.client() != null ? exchange.client().name() : "anonymous").append(']')
-                .append(" request_id=").append(exchange.requestId())
-                .append(" backend=").append(exchange.backend() != null ? exchange.backend() : "-");
-        if (exchange.failure() != null) {
-            line.append(" error=\"").append(exchange.failure()).append('"');
-        }
-        return line.toString();
-    }
-
-    /** The path part of a raw target, cut short and with anything unprintable replaced, so a line stays one line. */
-    static String printable(String rawUri) {
-        int end = rawUri.indexOf('?');
-        if (end < 0) {
-            end = rawUri.length();
-        }
-        end = Math.min(end, MAX_LOGGED_URI);
-        StringBuilder out = new StringBuilder(end);
-        for (int i = 0; i < end; i++) {
-            char c = rawUri.charAt(i);
-            out.append(c > 0x20 && c < 0x7f && c != '"' ? c : '?');
-        }
-        if (end < rawUri.length() && rawUri.indexOf('?') != end) {
-            out.append("...");
-        }
-        return out.toString();
+        log.accept(AccessLine.of(exchange));
     }
 }

@@ -363,16 +363,16 @@ class ResponseFinisherTest {
 
     @Test
     void logsAnUnroutableTargetPrintablyAndWithoutItsQuery() {
-        assertThat(ResponseFinisher.printable("/a b\"c?token=secret")).isEqualTo("/a?b?c");
-        assertThat(ResponseFinisher.printable("/" + "x".repeat(300))).hasSize(256 + 3).endsWith("...");
-        assertThat(ResponseFinisher.printable("/" + "x".repeat(255) + "?q")).hasSize(256).doesNotEndWith("...");
+        assertThat(AccessLine.printable("/a b\"c?token=secret")).isEqualTo("/a?b?c");
+        assertThat(AccessLine.printable("/" + "x".repeat(300))).hasSize(256 + 3).endsWith("...");
+        assertThat(AccessLine.printable("/" + "x".repeat(255) + "?q")).hasSize(256).doesNotEndWith("...");
     }
 
     // Helpers
 
     private EmbeddedChannel open(RuntimeConfig config, boolean logEnabled) {
         return new EmbeddedChannel(new ExchangeStarter(config),
-                new ResponseFinisher(() -> config, () -> logEnabled, lines::add),
+                new ResponseFinisher(() -> config, () -> logEnabled, line -> lines.add(line.toString())),
                 new ExchangeHandler(HttpFixtures.PASS_ON));
     }
 
