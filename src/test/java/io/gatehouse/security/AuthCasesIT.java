@@ -13,6 +13,7 @@ import io.gatehouse.ratelimit.RateLimitDecision;
 import io.gatehouse.ratelimit.RateLimiter;
 import io.gatehouse.ratelimit.SlidingWindowRateLimiter;
 import io.gatehouse.testing.Await;
+import io.gatehouse.testing.GatewayYaml;
 import io.gatehouse.testing.HttpFixtures;
 import io.gatehouse.testing.HttpFixtures.ExchangeStarter;
 import io.gatehouse.testing.RawHttpClient.Response;
@@ -66,24 +67,10 @@ class AuthCasesIT {
 
     @BeforeAll
     static void start() {
-        gateway = CaseGateway.start("""
-                server:
-                  host: 127.0.0.1
-                  port: 0
-                auth:
-                  keys:
-                    - key: key_live_abc123
-                      name: mobile-app
-                      rate_limit: 100000
-                routes:
-                  - prefix: /api
-                    upstream: BACKEND
-                  - prefix: /open
-                    upstream: BACKEND
-                    auth: none
-                  - prefix: /down
-                    upstream: http://127.0.0.1:%d
-                """.formatted(TestBackend.closedPort()));
+        gateway = CaseGateway.start(backend -> GatewayYaml.standard()
+                .route("/api", backend)
+                .openRoute("/open", backend)
+                .route("/down", TestBackend.closedUrl()));
     }
 
     @AfterAll
@@ -328,24 +315,14 @@ class AuthCasesIT {
     @Test
     @DisplayName("A7: a flood of invalid keys does not use up a valid client's limit")
     void aFloodOfInvalidKeysDoesNotUseUpAValidClientsLimit() throws Exception {
-        try (CaseGateway limited = CaseGateway.start("""
-                server:
-                  host: 127.0.0.1
-                  port: 0
-                auth:
-                  keys:
-                    - key: key_live_abc123
-                      name: mobile-app
-                      rate_limit: 2
-                rate_limit:
-                  window: 1h
-                routes:
-                  - prefix: /api
-                    upstream: BACKEND
-                  - prefix: /open
-                    upstream: BACKEND
-                    auth: none
-                """)) {
+        try (CaseGateway limited = CaseGateway.start(backend -> GatewayYaml.loopback()
+                .key(KEY, CLIENT, 2)
+                .block("""
+                        rate_limit:
+                          window: 1h
+                        """)
+                .route("/api", backend)
+                .openRoute("/open", backend))) {
             for (int i = 0; i < 200; i++) {
                 assertThat(limited.exchange("GET /api/a HTTP/1.1\r\nHost: gw\r\nX-API-Key: " + CLIENT + "-guess-" + i
                         + "\r\n\r\n").status()).isEqualTo(403);

@@ -1,52 +1,39 @@
 package io.gatehouse.security;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.AppenderBase;
-import io.gatehouse.testing.Await;
+import io.gatehouse.testing.GatewayFixture;
+import io.gatehouse.testing.GatewayYaml;
 import io.gatehouse.testing.RawHttpClient;
 import io.gatehouse.testing.RawHttpClient.Response;
 import io.gatehouse.testing.TestBackend;
-import io.gatehouse.testing.TestGateway;
-import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A gateway in front of a recording {@link TestBackend}, with the access log captured, and the checks that every
- * REJECT row of SECURITY-CASES.md shares: the status, a JSON error, {@code Connection: close}, the close after the
- * write, one access-log line with the reason, and nothing forwarded.
+ * A {@link GatewayFixture} in front of a recording {@link TestBackend}, with the access log captured, and the checks
+ * that every REJECT row of SECURITY-CASES.md shares: the status, a JSON error, {@code Connection: close}, the close
+ * after the write, one access-log line with the reason, and nothing forwarded.
  * <p>
  * The backend answers 200 {@code "METHOD target body"} after reading the whole body, and remembers the targets
  * whose body it read completely; a target ending in {@code /answer-early} is answered 417 before its body is read.
+ * {@link #assertNothingForwardedSince} needs {@code /open/...} to reach this backend without a key.
  */
 final class CaseGateway implements AutoCloseable {
 
-    static final String KEY = "key_live_abc123";
-    static final String CLIENT = "mobile-app";
+    static final String KEY = GatewayYaml.KEY;
+    static final String CLIENT = GatewayYaml.CLIENT;
 
-    private final TestBackend backend;
-    private final TestGateway gateway;
     private final Set<String> completed = ConcurrentHashMap.newKeySet();
-    private final List<String> accessLines = new CopyOnWriteArrayList<>();
-    private final AppenderBase<ILoggingEvent> capture = new AppenderBase<>() {
-        @Override
-        protected void append(ILoggingEvent event) {
-            accessLines.add(event.getFormattedMessage());
-        }
-    };
+    private final GatewayFixture fixture;
 
-    private CaseGateway(String yaml) {
-        backend = TestBackend.start((request, connection) -> {
+    private CaseGateway(Function<String, GatewayYaml> yaml) {
+        fixture = GatewayFixture.withBackend((request, connection) -> {
             if (request.target().endsWith("/answer-early")) {
                 connection.respond(417, "early", "Connection: keep-alive");
                 return;
@@ -55,28 +42,20 @@ final class CaseGateway implements AutoCloseable {
             completed.add(request.target());
             connection.respond(200, (request.method() + " " + request.target() + " " + body).trim(),
                     "Content-Type: text/plain");
-        });
-        capture.setContext((LoggerContext) LoggerFactory.getILoggerFactory());
-        capture.start();
-        access().addAppender(capture);
-        gateway = TestGateway.start(yaml.replace("BACKEND", backend.url()));
+        }).captureAccessLog().start(yaml);
     }
 
-    /** Starts a gateway from {@code yaml}, in which {@code BACKEND} stands for the backend's URL. */
-    static CaseGateway start(String yaml) {
+    /** Starts a gateway from the YAML for the backend's URL. */
+    static CaseGateway start(Function<String, GatewayYaml> yaml) {
         return new CaseGateway(yaml);
     }
 
-    private static Logger access() {
-        return (Logger) LoggerFactory.getLogger("access");
-    }
-
     int port() {
-        return gateway.port();
+        return fixture.port();
     }
 
     TestBackend backend() {
-        return backend;
+        return fixture.backend();
     }
 
     /** Targets whose whole body reached the backend. */
@@ -86,15 +65,12 @@ final class CaseGateway implements AutoCloseable {
 
     /** A position in the backend's request log, for {@link #assertNothingForwardedSince}. */
     int mark() {
-        return backend.requests().size();
+        return fixture.requests().size();
     }
 
     /** Sends {@code raw} on a fresh connection and reads one response. */
     Response exchange(String raw) throws Exception {
-        try (RawHttpClient client = new RawHttpClient(port())) {
-            client.send(raw);
-            return client.read();
-        }
+        return fixture.exchange(raw);
     }
 
     Response assertRejected(String raw, int... statuses) throws Exception {
@@ -156,26 +132,18 @@ final class CaseGateway implements AutoCloseable {
         String sentinel = "/open/sentinel-" + UUID.randomUUID();
         Response response = exchange("GET " + sentinel + " HTTP/1.1\r\nHost: gw\r\n\r\n");
         assertThat(response.status()).as("the sentinel request").isEqualTo(200);
-        List<TestBackend.Request> requests = backend.requests();
+        List<TestBackend.Request> requests = fixture.requests();
         assertThat(requests.subList(mark, requests.size())).as("requests the backend received")
                 .extracting(TestBackend.Request::target).containsExactly(sentinel);
     }
 
     /** The one access-log line of this request, waiting for it if need be. */
     String accessLine(String requestId) {
-        assertThat(requestId).as("X-Request-Id").isNotNull();
-        Await.until(Duration.ofSeconds(5), "the access line of " + requestId,
-                () -> accessLines.stream().anyMatch(line -> line.contains("request_id=" + requestId)));
-        List<String> lines = accessLines.stream().filter(line -> line.contains("request_id=" + requestId)).toList();
-        assertThat(lines).as("access lines of " + requestId).hasSize(1);
-        return lines.get(0);
+        return fixture.accessLine(requestId);
     }
 
     @Override
     public void close() {
-        gateway.close();
-        backend.close();
-        access().detachAppender(capture);
-        capture.stop();
+        fixture.close();
     }
 }

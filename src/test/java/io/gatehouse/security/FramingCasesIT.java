@@ -1,6 +1,7 @@
 package io.gatehouse.security;
 
 import io.gatehouse.testing.Await;
+import io.gatehouse.testing.GatewayYaml;
 import io.gatehouse.testing.RawHttpClient;
 import io.gatehouse.testing.RawHttpClient.Response;
 import io.gatehouse.testing.TestBackend;
@@ -44,15 +45,7 @@ class FramingCasesIT {
 
     @BeforeAll
     static void start() {
-        gateway = CaseGateway.start("""
-                server:
-                  host: 127.0.0.1
-                  port: 0
-                routes:
-                  - prefix: /
-                    upstream: BACKEND
-                    auth: none
-                """);
+        gateway = CaseGateway.start(backend -> GatewayYaml.loopback().openRoute("/", backend));
     }
 
     @AfterAll
@@ -180,18 +173,9 @@ class FramingCasesIT {
     @Test
     @DisplayName("P8: well-formed chunk extensions are accepted but never forwarded")
     void wellFormedChunkExtensionsAreNeverForwarded() throws Exception {
-        try (RawBackend backend = new RawBackend(); CaseGateway direct = CaseGateway.start("""
-                server:
-                  host: 127.0.0.1
-                  port: 0
-                routes:
-                  - prefix: /raw
-                    upstream: http://127.0.0.1:%d
-                    auth: none
-                  - prefix: /open
-                    upstream: BACKEND
-                    auth: none
-                """.formatted(backend.port()))) {
+        try (RawBackend backend = new RawBackend(); CaseGateway direct = CaseGateway.start(recording -> GatewayYaml.loopback()
+                .openRoute("/raw", "http://127.0.0.1:" + backend.port())
+                .openRoute("/open", recording))) {
             Response response = direct.exchange("POST /raw HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: chunked\r\n\r\n"
                     + "5;name=value\r\nhello\r\n6;quoted=\"a;b\";flag\r\n world\r\n0;last=1\r\n\r\n");
             assertThat(response.status()).isEqualTo(200);

@@ -1,6 +1,7 @@
 package io.gatehouse.security;
 
 import io.gatehouse.testing.Await;
+import io.gatehouse.testing.GatewayYaml;
 import io.gatehouse.testing.RawHttpClient;
 import io.gatehouse.testing.RawHttpClient.Response;
 import io.gatehouse.testing.TestBackend;
@@ -30,26 +31,10 @@ class LimitCasesIT {
 
     @BeforeAll
     static void start() {
-        gateway = CaseGateway.start("""
-                server:
-                  host: 127.0.0.1
-                  port: 0
-                auth:
-                  keys:
-                    - key: key_live_abc123
-                      name: mobile-app
-                      rate_limit: 100000
-                routes:
-                  - prefix: /open
-                    upstream: BACKEND
-                    auth: none
-                  - prefix: /limited
-                    upstream: BACKEND
-                    auth: none
-                    max_body: 1KiB
-                  - prefix: /keyed
-                    upstream: BACKEND
-                """);
+        gateway = CaseGateway.start(backend -> GatewayYaml.standard()
+                .openRoute("/open", backend)
+                .openRoute("/limited", backend, "max_body: 1KiB")
+                .route("/keyed", backend));
     }
 
     @AfterAll

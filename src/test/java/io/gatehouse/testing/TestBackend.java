@@ -464,6 +464,11 @@ public final class TestBackend implements AutoCloseable {
         }
     }
 
+    /** {@code http://127.0.0.1:port} for a {@link #closedPort()}: an upstream that refuses every connection. */
+    public static String closedUrl() {
+        return "http://127.0.0.1:" + closedPort();
+    }
+
     /** For tests that need a port where nothing listens: bound, read and released at once. */
     public static int closedPort() {
         try (ServerSocket socket = new ServerSocket()) {
