@@ -2,70 +2,42 @@ package io.gatehouse.proxy;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import io.gatehouse.testing.GatewayFixture;
+import io.gatehouse.testing.GatewayYaml;
 import io.gatehouse.testing.RawHttpClient;
 import io.gatehouse.testing.RawHttpClient.Response;
-import io.gatehouse.testing.TestGateway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
-import static com.github.tomakehurst.wiremock.client.WireMock.any;
-import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** API-key authentication end to end against a WireMock backend: who gets through, and what the backend sees. */
 class AuthIT {
 
-    private static final String KEY = "key_live_abc123";
+    private static final String KEY = GatewayYaml.KEY;
 
+    private static GatewayFixture gateway;
     private static WireMockServer backend;
-    private static TestGateway gateway;
 
     @BeforeAll
     static void start() {
-        backend = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
-        backend.start();
-        backend.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(200).withBody("ok")));
-        gateway = TestGateway.start("""
-                server:
-                  host: 127.0.0.1
-                  port: 0
-                auth:
-                  keys:
-                    - key: %s
-                      name: mobile-app
-                      rate_limit: 100000
-                    - key: key_live_def456
-                      name: web-dashboard
-                      rate_limit: 100000
-                routes:
-                  - prefix: /api/users
-                    upstream: http://127.0.0.1:%d
-                  - prefix: /api/open
-                    upstream: http://127.0.0.1:%d
-                    auth: none
-                """.formatted(KEY, backend.port(), backend.port()));
+        gateway = GatewayFixture.withWireMock().start(url -> GatewayYaml.standard()
+                .key("key_live_def456", "web-dashboard", 100000)
+                .route("/api/users", url)
+                .openRoute("/api/open", url));
+        backend = gateway.wireMock();
     }
 
     @AfterAll
     static void stop() {
         gateway.close();
-        backend.stop();
     }
 
     @BeforeEach
     void forgetRequests() {
         backend.resetRequests();
-    }
-
-    private static Response send(String raw) throws Exception {
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
-            client.send(raw);
-            return client.read();
-        }
     }
 
     private static void assertJsonError(Response response, int status, String body) {
@@ -76,32 +48,32 @@ class AuthIT {
 
     @Test
     void aMissingKeyIsAnswered401AndNothingIsForwarded() throws Exception {
-        assertJsonError(send("GET /api/users/1 HTTP/1.1\r\nHost: gw\r\n\r\n"),
+        assertJsonError(gateway.exchange("GET /api/users/1 HTTP/1.1\r\nHost: gw\r\n\r\n"),
                 401, "{\"error\":\"Missing X-API-Key header\"}");
-        assertJsonError(send("GET /api/users/1?X-API-Key=" + KEY + " HTTP/1.1\r\nHost: gw\r\n\r\n"),
+        assertJsonError(gateway.exchange("GET /api/users/1?X-API-Key=" + KEY + " HTTP/1.1\r\nHost: gw\r\n\r\n"),
                 401, "{\"error\":\"Missing X-API-Key header\"}");
         assertThat(backend.getAllServeEvents()).isEmpty();
     }
 
     @Test
     void anEmptyKeyIsAnswered401AndNothingIsForwarded() throws Exception {
-        assertJsonError(send("GET /api/users/1 HTTP/1.1\r\nHost: gw\r\nX-API-Key:\r\n\r\n"),
+        assertJsonError(gateway.exchange("GET /api/users/1 HTTP/1.1\r\nHost: gw\r\nX-API-Key:\r\n\r\n"),
                 401, "{\"error\":\"Missing X-API-Key header\"}");
-        assertJsonError(send("GET /api/users/1 HTTP/1.1\r\nHost: gw\r\nX-API-Key:    \r\n\r\n"),
+        assertJsonError(gateway.exchange("GET /api/users/1 HTTP/1.1\r\nHost: gw\r\nX-API-Key:    \r\n\r\n"),
                 401, "{\"error\":\"Missing X-API-Key header\"}");
         assertThat(backend.getAllServeEvents()).isEmpty();
     }
 
     @Test
     void anUnknownKeyIsAnswered403AndNothingIsForwarded() throws Exception {
-        assertJsonError(send("GET /api/users/1 HTTP/1.1\r\nHost: gw\r\nX-API-Key: key_live_nope\r\n\r\n"),
+        assertJsonError(gateway.exchange("GET /api/users/1 HTTP/1.1\r\nHost: gw\r\nX-API-Key: key_live_nope\r\n\r\n"),
                 403, "{\"error\":\"Invalid API key\"}");
         assertThat(backend.getAllServeEvents()).isEmpty();
     }
 
     @Test
     void aRejectedUploadIsNotForwardedAndTheConnectionStaysUsable() throws Exception {
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
+        try (RawHttpClient client = gateway.client()) {
             client.send("POST /api/users/1 HTTP/1.1\r\nHost: gw\r\nX-API-Key: wrong\r\nContent-Length: 11\r\n\r\n"
                     + "hello world");
             assertThat(client.read().status()).isEqualTo(403);
@@ -111,7 +83,7 @@ class AuthIT {
             client.send("GET /api/users/2 HTTP/1.1\r\nHost: gw\r\nX-API-Key: " + KEY + "\r\n\r\n");
             assertThat(client.read().status()).isEqualTo(200);
         }
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
+        try (RawHttpClient client = gateway.client()) {
             // A chunked body of unknown length: the gateway may close after the 401 rather than skip it.
             client.send("POST /api/users/1 HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: chunked\r\n\r\n"
                     + "5\r\nhello\r\n0\r\n\r\n");
@@ -122,17 +94,17 @@ class AuthIT {
 
     @Test
     void theKeyHeaderNameMatchesInAnyCase() throws Exception {
-        assertThat(send("GET /api/users/1 HTTP/1.1\r\nHost: gw\r\nx-api-key: " + KEY + "\r\n\r\n").status())
+        assertThat(gateway.exchange("GET /api/users/1 HTTP/1.1\r\nHost: gw\r\nx-api-key: " + KEY + "\r\n\r\n").status())
                 .isEqualTo(200);
-        assertThat(send("GET /api/users/1 HTTP/1.1\r\nHost: gw\r\nX-API-KEY: " + KEY + "\r\n\r\n").status())
+        assertThat(gateway.exchange("GET /api/users/1 HTTP/1.1\r\nHost: gw\r\nX-API-KEY: " + KEY + "\r\n\r\n").status())
                 .isEqualTo(200);
-        assertThat(send("GET /api/users/1 HTTP/1.1\r\nHost: gw\r\nX-Api-Key:  " + KEY + "  \r\n\r\n").status())
-                .isEqualTo(200);
+        assertThat(gateway.exchange("GET /api/users/1 HTTP/1.1\r\nHost: gw\r\nX-Api-Key:  " + KEY + "  \r\n\r\n")
+                .status()).isEqualTo(200);
     }
 
     @Test
     void theBackendGetsTheClientNameInsteadOfTheKey() throws Exception {
-        Response response = send("GET /api/users/1 HTTP/1.1\r\nHost: gw\r\nX-API-Key: key_live_def456\r\n"
+        Response response = gateway.exchange("GET /api/users/1 HTTP/1.1\r\nHost: gw\r\nX-API-Key: key_live_def456\r\n"
                 + "X-Client-Name: admin\r\nx-client-name: root\r\n\r\n");
         assertThat(response.status()).isEqualTo(200);
         LoggedRequest received = backend.getAllServeEvents().get(0).getRequest();
@@ -142,8 +114,8 @@ class AuthIT {
 
     @Test
     void anOpenRouteNeedsNoKeyAndStillNeverForwardsOneOrAClientName() throws Exception {
-        assertThat(send("GET /api/open/1 HTTP/1.1\r\nHost: gw\r\n\r\n").status()).isEqualTo(200);
-        Response withJunk = send("GET /api/open/2 HTTP/1.1\r\nHost: gw\r\nX-API-Key: whatever\r\n"
+        assertThat(gateway.exchange("GET /api/open/1 HTTP/1.1\r\nHost: gw\r\n\r\n").status()).isEqualTo(200);
+        Response withJunk = gateway.exchange("GET /api/open/2 HTTP/1.1\r\nHost: gw\r\nX-API-Key: whatever\r\n"
                 + "X-Client-Name: admin\r\n\r\n");
         assertThat(withJunk.status()).isEqualTo(200);
         var events = backend.getAllServeEvents();
@@ -156,7 +128,7 @@ class AuthIT {
 
     @Test
     void anUploadAfterARejectedUploadOnTheSameConnectionReachesTheBackendWhole() throws Exception {
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
+        try (RawHttpClient client = gateway.client()) {
             client.timeout(5_000);
             client.send("POST /api/users/1 HTTP/1.1\r\nHost: gw\r\nContent-Length: 11\r\n\r\nhello world");
             assertThat(client.read().status()).isEqualTo(401);

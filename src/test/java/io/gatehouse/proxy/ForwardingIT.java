@@ -1,10 +1,10 @@
 package io.gatehouse.proxy;
 
+import io.gatehouse.testing.GatewayFixture;
+import io.gatehouse.testing.GatewayYaml;
 import io.gatehouse.testing.RawHttpClient;
 import io.gatehouse.testing.RawHttpClient.Response;
-import io.gatehouse.testing.TestBackend;
 import io.gatehouse.testing.TestBackend.Request;
-import io.gatehouse.testing.TestGateway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -18,14 +18,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** What the backend receives (hop-by-hop headers gone, forwarding headers set) and what the client gets back. */
 class ForwardingIT {
 
-    private static final String KEY = "key_live_abc123";
+    private static final String KEY = GatewayYaml.KEY;
 
-    private static TestBackend backend;
-    private static TestGateway gateway;
+    private static GatewayFixture gateway;
 
     @BeforeAll
     static void start() {
-        backend = TestBackend.start((request, connection) -> {
+        gateway = GatewayFixture.withBackend((request, connection) -> {
             switch (request.target()) {
                 case "/svc/cookies" -> connection.respond(201, "created",
                         "Set-Cookie: a=1; Path=/", "Set-Cookie: b=2; HttpOnly", "X-Backend: yes",
@@ -38,48 +37,22 @@ class ForwardingIT {
                     connection.write(body);
                 }
             }
-        });
-        gateway = TestGateway.start("""
-                server:
-                  host: 127.0.0.1
-                  port: 0
-                auth:
-                  keys:
-                    - key: %s
-                      name: mobile-app
-                      rate_limit: 100000
-                routes:
-                  - prefix: /svc
-                    upstream: %s
-                """.formatted(KEY, backend.url()));
+        }).start(url -> GatewayYaml.standard().route("/svc", url));
     }
 
     @AfterAll
     static void stop() {
         gateway.close();
-        backend.close();
-    }
-
-    private static Request lastRequest() {
-        var requests = backend.requests();
-        return requests.get(requests.size() - 1);
-    }
-
-    private static Response exchange(String raw) throws Exception {
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
-            client.send(raw);
-            return client.read();
-        }
     }
 
     @Test
     void hopByHopRequestHeadersNeverReachTheBackend() throws Exception {
-        Response response = exchange("GET /svc/hop HTTP/1.1\r\nHost: gw\r\nX-API-Key: " + KEY + "\r\n"
+        Response response = gateway.exchange("GET /svc/hop HTTP/1.1\r\nHost: gw\r\nX-API-Key: " + KEY + "\r\n"
                 + "Connection: keep-alive, X-Hop-One\r\nX-Hop-One: 1\r\nKeep-Alive: timeout=5\r\nTE: trailers\r\n"
                 + "Trailer: X-T\r\nUpgrade: websocket\r\nProxy-Authorization: Basic Zm9vOmJhcg==\r\n"
                 + "Proxy-Connection: keep-alive\r\nX-End-To-End: kept\r\n\r\n");
         assertThat(response.status()).isEqualTo(200);
-        Request received = lastRequest();
+        Request received = gateway.lastRequest();
         for (String name : new String[]{"Connection", "X-Hop-One", "Keep-Alive", "TE", "Trailer", "Upgrade",
                 "Proxy-Authorization", "Proxy-Connection", "Transfer-Encoding"}) {
             assertThat(received.headers(name)).as(name).isEmpty();
@@ -90,33 +63,34 @@ class ForwardingIT {
 
     @Test
     void aConnectionHeaderCannotStripTheGatewaysOwnHeaders() throws Exception {
-        Response response = exchange("GET /svc/own HTTP/1.1\r\nHost: gw\r\nX-API-Key: " + KEY + "\r\n"
+        Response response = gateway.exchange("GET /svc/own HTTP/1.1\r\nHost: gw\r\nX-API-Key: " + KEY + "\r\n"
                 + "Connection: X-Request-Id, X-Forwarded-For, X-Forwarded-Proto, X-Forwarded-Host, X-Client-Name, "
                 + "Host, Content-Length\r\n\r\n");
         assertThat(response.status()).isEqualTo(200);
-        Request received = lastRequest();
+        Request received = gateway.lastRequest();
         assertThat(received.headers("X-Request-Id")).containsExactly(response.header("X-Request-Id"));
         assertThat(received.headers("X-Forwarded-For")).containsExactly("127.0.0.1");
         assertThat(received.headers("X-Forwarded-Proto")).containsExactly("http");
         assertThat(received.headers("X-Forwarded-Host")).containsExactly("gw");
         assertThat(received.headers("X-Client-Name")).containsExactly("mobile-app");
-        assertThat(received.headers("Host")).containsExactly("127.0.0.1:" + backend.port());
+        assertThat(received.headers("Host")).containsExactly("127.0.0.1:" + gateway.backend().port());
     }
 
     @Test
     void xForwardedForIsAppendedToTheClientsValue() throws Exception {
-        exchange("GET /svc/xff HTTP/1.1\r\nHost: shop.example\r\nX-API-Key: " + KEY + "\r\n"
+        gateway.exchange("GET /svc/xff HTTP/1.1\r\nHost: shop.example\r\nX-API-Key: " + KEY + "\r\n"
                 + "X-Forwarded-For: 203.0.113.7\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Host: evil.example\r\n\r\n");
-        Request received = lastRequest();
+        Request received = gateway.lastRequest();
         assertThat(received.headers("X-Forwarded-For")).containsExactly("203.0.113.7, 127.0.0.1");
         assertThat(received.headers("X-Forwarded-Proto")).containsExactly("http");
         assertThat(received.headers("X-Forwarded-Host")).containsExactly("shop.example");
-        assertThat(received.headers("Host")).containsExactly("127.0.0.1:" + backend.port());
+        assertThat(received.headers("Host")).containsExactly("127.0.0.1:" + gateway.backend().port());
     }
 
     @Test
     void theBackendsStatusHeadersAndBodyPassThroughUnchanged() throws Exception {
-        Response response = exchange("GET /svc/cookies HTTP/1.1\r\nHost: gw\r\nX-API-Key: " + KEY + "\r\n\r\n");
+        Response response = gateway.exchange("GET /svc/cookies HTTP/1.1\r\nHost: gw\r\nX-API-Key: " + KEY
+                + "\r\n\r\n");
         assertThat(response.status()).isEqualTo(201);
         assertThat(response.headers("Set-Cookie")).containsExactly("a=1; Path=/", "b=2; HttpOnly");
         assertThat(response.header("X-Backend")).isEqualTo("yes");
@@ -133,7 +107,7 @@ class ForwardingIT {
     void requestAndResponseBodiesPassThroughByteForByte() throws Exception {
         byte[] body = new byte[300_000];
         new Random(42).nextBytes(body);
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
+        try (RawHttpClient client = gateway.client()) {
             client.send("POST /svc/echo HTTP/1.1\r\nHost: gw\r\nX-API-Key: " + KEY + "\r\nContent-Length: "
                     + body.length + "\r\n\r\n");
             client.send(body);
@@ -156,8 +130,8 @@ class ForwardingIT {
             Response echoed = client.read();
             assertThat(echoed.status()).isEqualTo(200);
             assertThat(echoed.body()).isEqualTo(body);
-            assertThat(lastRequest().header("Transfer-Encoding")).isEqualTo("chunked");
-            assertThat(lastRequest().headers("Content-Length")).isEmpty();
+            assertThat(gateway.lastRequest().header("Transfer-Encoding")).isEqualTo("chunked");
+            assertThat(gateway.lastRequest().headers("Content-Length")).isEmpty();
         }
     }
 }

@@ -1,9 +1,9 @@
 package io.gatehouse.proxy;
 
-import io.gatehouse.testing.RawHttpClient;
+import io.gatehouse.testing.GatewayFixture;
+import io.gatehouse.testing.GatewayYaml;
 import io.gatehouse.testing.RawHttpClient.Response;
 import io.gatehouse.testing.TestBackend;
-import io.gatehouse.testing.TestGateway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -18,67 +18,40 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** A fresh UUID in X-Request-Id on every response, the gateway's own included, and the same one at the backend. */
 class RequestIdIT {
 
-    private static final String KEY = "key_live_abc123";
+    private static final String KEY = GatewayYaml.KEY;
     private static final String UUID_PATTERN = "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}";
 
     private static TestBackend backend;
-    private static TestBackend silent;
-    private static TestGateway gateway;
+    private static GatewayFixture gateway;
 
     @BeforeAll
     static void start() {
         backend = TestBackend.start(TestBackend.ok("ok"));
-        silent = TestBackend.start((request, connection) -> connection.awaitPeerClose(Duration.ofSeconds(20)));
-        gateway = TestGateway.start("""
-                server:
-                  host: 127.0.0.1
-                  port: 0
-                auth:
-                  keys:
-                    - key: %s
-                      name: mobile-app
-                      rate_limit: 100000
-                    - key: key_live_once
-                      name: once
-                      rate_limit: 1
-                routes:
-                  - prefix: /api
-                    upstream: %s
-                  - prefix: /down
-                    upstream: http://127.0.0.1:%d
-                    auth: none
-                  - prefix: /silent
-                    upstream: %s
-                    auth: none
-                    timeout: 300ms
-                """.formatted(KEY, backend.url(), TestBackend.closedPort(), silent.url()));
+        TestBackend silent = TestBackend.start(
+                (request, connection) -> connection.awaitPeerClose(Duration.ofSeconds(20)));
+        gateway = GatewayFixture.withBackends(backend, silent).start(GatewayYaml.standard()
+                .key("key_live_once", "once", 1)
+                .route("/api", backend.url())
+                .openRoute("/down", TestBackend.closedUrl())
+                .openRoute("/silent", silent.url(), "timeout: 300ms"));
     }
 
     @AfterAll
     static void stop() {
         gateway.close();
-        backend.close();
-        silent.close();
-    }
-
-    private static Response send(String raw) throws Exception {
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
-            client.send(raw);
-            return client.read();
-        }
     }
 
     @Test
     void everyResponseCarriesAFreshUuidTheGatewaysOwnErrorsIncluded() throws Exception {
         Map<Integer, Response> responses = new LinkedHashMap<>();
-        responses.put(200, send("GET /api/a HTTP/1.1\r\nHost: gw\r\nX-API-Key: " + KEY + "\r\n\r\n"));
-        responses.put(401, send("GET /api/a HTTP/1.1\r\nHost: gw\r\n\r\n"));
-        responses.put(403, send("GET /api/a HTTP/1.1\r\nHost: gw\r\nX-API-Key: nope\r\n\r\n"));
-        responses.put(404, send("GET /nowhere HTTP/1.1\r\nHost: gw\r\n\r\n"));
-        send("GET /api/a HTTP/1.1\r\nHost: gw\r\nX-API-Key: key_live_once\r\n\r\n");
-        responses.put(429, send("GET /api/a HTTP/1.1\r\nHost: gw\r\nX-API-Key: key_live_once\r\n\r\n"));
-        responses.put(502, send("GET /down/a HTTP/1.1\r\nHost: gw\r\n\r\n"));
-        responses.put(504, send("GET /silent/a HTTP/1.1\r\nHost: gw\r\n\r\n"));
+        responses.put(200, gateway.exchange("GET /api/a HTTP/1.1\r\nHost: gw\r\nX-API-Key: " + KEY + "\r\n\r\n"));
+        responses.put(401, gateway.exchange("GET /api/a HTTP/1.1\r\nHost: gw\r\n\r\n"));
+        responses.put(403, gateway.exchange("GET /api/a HTTP/1.1\r\nHost: gw\r\nX-API-Key: nope\r\n\r\n"));
+        responses.put(404, gateway.exchange("GET /nowhere HTTP/1.1\r\nHost: gw\r\n\r\n"));
+        gateway.exchange("GET /api/a HTTP/1.1\r\nHost: gw\r\nX-API-Key: key_live_once\r\n\r\n");
+        responses.put(429, gateway.exchange("GET /api/a HTTP/1.1\r\nHost: gw\r\nX-API-Key: key_live_once\r\n\r\n"));
+        responses.put(502, gateway.exchange("GET /down/a HTTP/1.1\r\nHost: gw\r\n\r\n"));
+        responses.put(504, gateway.exchange("GET /silent/a HTTP/1.1\r\nHost: gw\r\n\r\n"));
 
         for (var entry : responses.entrySet()) {
             assertThat(entry.getValue().status()).isEqualTo(entry.getKey());
@@ -90,7 +63,7 @@ class RequestIdIT {
 
     @Test
     void theBackendReceivesTheSameIdAndAClientSentOneIsReplaced() throws Exception {
-        Response response = send("GET /api/b HTTP/1.1\r\nHost: gw\r\nX-API-Key: " + KEY
+        Response response = gateway.exchange("GET /api/b HTTP/1.1\r\nHost: gw\r\nX-API-Key: " + KEY
                 + "\r\nX-Request-Id: chosen-by-client\r\nx-request-id: another\r\n\r\n");
         String id = response.header("X-Request-Id");
         assertThat(id).matches(UUID_PATTERN);

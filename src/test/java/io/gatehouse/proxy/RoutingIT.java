@@ -1,9 +1,10 @@
 package io.gatehouse.proxy;
 
+import io.gatehouse.testing.GatewayFixture;
+import io.gatehouse.testing.GatewayYaml;
 import io.gatehouse.testing.RawHttpClient;
 import io.gatehouse.testing.RawHttpClient.Response;
 import io.gatehouse.testing.TestBackend;
-import io.gatehouse.testing.TestGateway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -15,13 +16,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Route choice, path normalisation, prefix stripping, query and Host handling, end to end over real sockets. */
 class RoutingIT {
 
-    private static final String KEY = "key_live_abc123";
+    private static final String KEY = GatewayYaml.KEY;
 
     private static TestBackend users;
     private static TestBackend admin;
     private static TestBackend orders;
     private static TestBackend open;
-    private static TestGateway gateway;
+    private static GatewayFixture gateway;
 
     @BeforeAll
     static void start() {
@@ -29,38 +30,16 @@ class RoutingIT {
         admin = TestBackend.start(TestBackend.ok("admin"));
         orders = TestBackend.start(TestBackend.ok("orders"));
         open = TestBackend.start(TestBackend.ok("open"));
-        gateway = TestGateway.start("""
-                server:
-                  host: 127.0.0.1
-                  port: 0
-                auth:
-                  keys:
-                    - key: %s
-                      name: mobile-app
-                      rate_limit: 100000
-                routes:
-                  - prefix: /api/users
-                    upstream: %s
-                    strip_prefix: true
-                  - prefix: /api/users/admin
-                    upstream: %s
-                  - prefix: /api/orders
-                    upstream: %s
-                    strip_prefix: true
-                    preserve_host: true
-                  - prefix: /api/public
-                    upstream: %s
-                    auth: none
-                """.formatted(KEY, users.url(), admin.url(), orders.url(), open.url()));
+        gateway = GatewayFixture.withBackends(users, admin, orders, open).start(GatewayYaml.standard()
+                .route("/api/users", users.url(), "strip_prefix: true")
+                .route("/api/users/admin", admin.url())
+                .route("/api/orders", orders.url(), "strip_prefix: true", "preserve_host: true")
+                .openRoute("/api/public", open.url()));
     }
 
     @AfterAll
     static void stop() {
         gateway.close();
-        users.close();
-        admin.close();
-        orders.close();
-        open.close();
     }
 
     private static Response get(String target) throws IOException {
@@ -68,7 +47,7 @@ class RoutingIT {
     }
 
     private static Response get(String target, boolean withKey) throws IOException {
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
+        try (RawHttpClient client = gateway.client()) {
             client.send("GET " + target + " HTTP/1.1\r\nHost: gw.example:8443\r\n"
                     + (withKey ? "X-API-Key: " + KEY + "\r\n" : "") + "\r\n");
             return client.read();
