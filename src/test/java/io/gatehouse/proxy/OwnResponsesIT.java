@@ -1,9 +1,10 @@
 package io.gatehouse.proxy;
 
+import io.gatehouse.testing.GatewayFixture;
+import io.gatehouse.testing.GatewayYaml;
 import io.gatehouse.testing.RawHttpClient;
 import io.gatehouse.testing.RawHttpClient.Response;
 import io.gatehouse.testing.TestBackend;
-import io.gatehouse.testing.TestGateway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,57 +26,38 @@ import static org.assertj.core.api.Assertions.assertThat;
 class OwnResponsesIT {
 
     private static final String ORIGIN = "https://app.example.com";
-    private static final String KEY = "key_live_abc123";
+    private static final String KEY = GatewayYaml.KEY;
     private static final String ONCE_KEY = "key_live_once";
     private static final String UUID = "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}";
 
     private static final CountDownLatch RELEASE = new CountDownLatch(1);
-    private static TestBackend backend;
-    private static TestGateway gateway;
+    private static GatewayFixture gateway;
 
     @BeforeAll
     static void start() {
-        backend = TestBackend.start((request, connection) -> {
+        gateway = GatewayFixture.withBackend((request, connection) -> {
             if (request.target().startsWith("/slow")) {
                 RELEASE.await(30, TimeUnit.SECONDS);
                 return;
             }
             request.body();
             connection.respond(200, "ok");
-        });
-        gateway = TestGateway.start("""
-                server:
-                  host: 127.0.0.1
-                  port: 0
-                  header_timeout: 500ms
-                  body_timeout: 500ms
-                auth:
-                  keys:
-                    - key: %s
-                      name: mobile-app
-                      rate_limit: 100000
-                    - key: %s
-                      name: once
-                      rate_limit: 1
-                cors:
-                  allow_origins: ["%s"]
-                routes:
-                  - prefix: /api
-                    upstream: %s
-                    max_body: 16
-                  - prefix: /slow
-                    upstream: %s
-                    timeout: 300ms
-                  - prefix: /down
-                    upstream: http://127.0.0.1:%d
-                """.formatted(KEY, ONCE_KEY, ORIGIN, backend.url(), backend.url(), TestBackend.closedPort()));
+        }).start(backend -> GatewayYaml.standard()
+                .server("header_timeout: 500ms", "body_timeout: 500ms")
+                .key(ONCE_KEY, "once", 1)
+                .block("""
+                        cors:
+                          allow_origins: ["%s"]
+                        """.formatted(ORIGIN))
+                .route("/api", backend, "max_body: 16")
+                .route("/slow", backend, "timeout: 300ms")
+                .route("/down", TestBackend.closedUrl()));
     }
 
     @AfterAll
     static void stop() {
         RELEASE.countDown();
         gateway.close();
-        backend.close();
     }
 
     @Test
@@ -105,7 +87,7 @@ class OwnResponsesIT {
         requests.put("200 proxied", "GET /api/x HTTP/1.1\r\nHost: gw\r\n" + o + key + "\r\n");
 
         for (var entry : requests.entrySet()) {
-            Response response = exchange(entry.getValue());
+            Response response = gateway.exchange(entry.getValue());
             String kind = entry.getKey();
             assertThat(response.status()).as(kind).isEqualTo(Integer.parseInt(kind.substring(0, 3)));
             assertThat(response.header("X-Request-Id")).as(kind + ": X-Request-Id").matches(UUID);
@@ -121,13 +103,13 @@ class OwnResponsesIT {
                 "GET /api/x HTTP/1.1\r\nHost: gw\r\n" + key + "\r\n",
                 "GET /down/x HTTP/1.1\r\nHost: gw\r\n" + key + "\r\n",
                 "GET /slow/x HTTP/1.1\r\nHost: gw\r\n" + key + "\r\n"}) {
-            Response response = exchange(request);
+            Response response = gateway.exchange(request);
             assertThat(response.header("X-RateLimit-Limit")).as(request).isEqualTo("100000");
             assertThat(response.header("X-RateLimit-Remaining")).as(request).isNotNull();
         }
         String once = "GET /api/x HTTP/1.1\r\nHost: gw\r\nX-API-Key: " + ONCE_KEY + "\r\n\r\n";
-        assertThat(exchange(once).status()).isEqualTo(200);
-        Response limited = exchange(once);
+        assertThat(gateway.exchange(once).status()).isEqualTo(200);
+        Response limited = gateway.exchange(once);
         assertThat(limited.status()).isEqualTo(429);
         assertThat(limited.header("X-RateLimit-Limit")).isEqualTo("1");
         assertThat(limited.header("X-RateLimit-Remaining")).isEqualTo("0");
@@ -137,7 +119,7 @@ class OwnResponsesIT {
 
     @Test
     void aRequestHeadThatNeverCompletesGets408WithARequestIdOfItsOwn() throws IOException {
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
+        try (RawHttpClient client = gateway.client()) {
             client.send("GET /api/x HTTP/1.1\r\nHost: gw\r\n");
             Response response = client.read();
             assertThat(response.status()).isEqualTo(408);
@@ -149,20 +131,13 @@ class OwnResponsesIT {
 
     @Test
     void aKeepAliveConnectionsHeaderTimeoutDoesNotReuseThePreviousRequestsId() throws IOException {
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
+        try (RawHttpClient client = gateway.client()) {
             client.send("GET /health HTTP/1.1\r\nHost: gw\r\n\r\n");
             Response first = client.read();
             client.send("GET /health HTTP/1.1\r\n");
             Response timedOut = client.read();
             assertThat(timedOut.status()).isEqualTo(408);
             assertThat(timedOut.header("X-Request-Id")).matches(UUID).isNotEqualTo(first.header("X-Request-Id"));
-        }
-    }
-
-    private static Response exchange(String raw) throws IOException {
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
-            client.send(raw);
-            return client.read();
         }
     }
 }

@@ -1,58 +1,36 @@
 package io.gatehouse.proxy;
 
-import com.github.tomakehurst.wiremock.WireMockServer;
+import io.gatehouse.testing.GatewayFixture;
+import io.gatehouse.testing.GatewayYaml;
 import io.gatehouse.testing.RawHttpClient;
 import io.gatehouse.testing.RawHttpClient.Response;
-import io.gatehouse.testing.TestGateway;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
-import static com.github.tomakehurst.wiremock.client.WireMock.any;
-import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Per-client rate limiting end to end: the headers, the 429, and recovery after backing off. */
 class RateLimitIT {
 
-    private static final String KEY = "key_live_abc123";
+    private static final String KEY = GatewayYaml.KEY;
 
-    private WireMockServer backend;
-    private TestGateway gateway;
-
-    @BeforeEach
-    void startBackend() {
-        backend = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
-        backend.start();
-        backend.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(200).withBody("ok")));
-    }
+    private GatewayFixture gateway;
 
     @AfterEach
     void stop() {
         if (gateway != null) {
             gateway.close();
         }
-        backend.stop();
     }
 
     private void startGateway(String window) {
-        gateway = TestGateway.start("""
-                server:
-                  host: 127.0.0.1
-                  port: 0
-                auth:
-                  keys:
-                    - key: %s
-                      name: mobile-app
-                      rate_limit: 3
-                rate_limit:
-                  window: %s
-                routes:
-                  - prefix: /api
-                    upstream: http://127.0.0.1:%d
-                """.formatted(KEY, window, backend.port()));
+        gateway = GatewayFixture.withWireMock().start(url -> GatewayYaml.loopback()
+                .key(KEY, GatewayYaml.CLIENT, 3)
+                .block("""
+                        rate_limit:
+                          window: %s
+                        """.formatted(window))
+                .route("/api", url));
     }
 
     private Response get(RawHttpClient client) throws Exception {
@@ -63,7 +41,7 @@ class RateLimitIT {
     @Test
     void theLimitPassesCountingDownThenAnswers429WithoutForwarding() throws Exception {
         startGateway("60s");
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
+        try (RawHttpClient client = gateway.client()) {
             for (int remaining = 2; remaining >= 0; remaining--) {
                 Response ok = get(client);
                 assertThat(ok.status()).isEqualTo(200);
@@ -79,13 +57,13 @@ class RateLimitIT {
             // A request leaves the count between one window and one bucket (window / 20) later.
             assertThat(Long.parseLong(limited.header("Retry-After"))).isBetween(1L, 63L);
         }
-        assertThat(backend.getAllServeEvents()).hasSize(3);
+        assertThat(gateway.wireMock().getAllServeEvents()).hasSize(3);
     }
 
     @Test
     void aClientThatKeepsRetryingWhileLimitedRecoversWhenItsRequestsLeaveTheWindow() throws Exception {
         startGateway("500ms");
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
+        try (RawHttpClient client = gateway.client()) {
             for (int i = 0; i < 3; i++) {
                 assertThat(get(client).status()).isEqualTo(200);
             }
@@ -102,6 +80,6 @@ class RateLimitIT {
             assertThat(response.status()).isEqualTo(200);
             assertThat(rejected).isPositive();
         }
-        assertThat(backend.getAllServeEvents()).hasSize(4);
+        assertThat(gateway.wireMock().getAllServeEvents()).hasSize(4);
     }
 }
