@@ -1,9 +1,10 @@
 package io.gatehouse.proxy;
 
+import io.gatehouse.testing.GatewayFixture;
+import io.gatehouse.testing.GatewayYaml;
 import io.gatehouse.testing.RawHttpClient;
 import io.gatehouse.testing.RawHttpClient.Response;
 import io.gatehouse.testing.TestBackend;
-import io.gatehouse.testing.TestGateway;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -30,38 +31,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 class BackendReuseRulesIT {
 
     private TestBackend backend;
-    private TestGateway gateway;
+    private GatewayFixture gateway;
     /** What reached the backend on a connection that the gateway had to close instead of reusing. */
     private final List<String> misuses = new CopyOnWriteArrayList<>();
 
     private void start(TestBackend.Responder responder) {
-        backend = TestBackend.start(responder);
-        gateway = TestGateway.start("""
-                server:
-                  host: 127.0.0.1
-                  port: 0
-                  io_threads: 1
-                routes:
-                  - prefix: /
-                    upstream: %s
-                    auth: none
-                """.formatted(backend.url()));
+        gateway = GatewayFixture.withBackend(responder)
+                .start(url -> GatewayYaml.loopback().server("io_threads: 1").openRoute("/", url));
+        backend = gateway.backend();
     }
 
     @AfterEach
     void stop() {
         if (gateway != null) {
             gateway.close();
-        }
-        if (backend != null) {
-            backend.close();
-        }
-    }
-
-    private Response get(String target) throws Exception {
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
-            client.send("GET " + target + " HTTP/1.1\r\nHost: gw\r\n\r\n");
-            return client.read();
         }
     }
 
@@ -112,7 +95,7 @@ class BackendReuseRulesIT {
     void aConnectionAnsweredBeforeTheRequestBodyWentOutIsClosedNotReused() throws Exception {
         startWithABackendThatAnswersUploadsEarly(413);
         int length = 100_000;
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
+        try (RawHttpClient client = gateway.client()) {
             client.send("POST /upload HTTP/1.1\r\nHost: gw\r\nContent-Length: " + length + "\r\n\r\n");
             Response early = client.read();
             assertThat(early.status()).isEqualTo(413);
@@ -135,7 +118,7 @@ class BackendReuseRulesIT {
     @Test
     void aConnectionAnsweredBeforeAnExpect100ContinueBodyWentOutIsClosedNotReused() throws Exception {
         startWithABackendThatAnswersUploadsEarly(417);
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
+        try (RawHttpClient client = gateway.client()) {
             client.send("PUT /upload HTTP/1.1\r\nHost: gw\r\nExpect: 100-continue\r\nContent-Length: 10\r\n\r\n");
             Response early = client.read();
             assertThat(early.status()).isEqualTo(417);
@@ -144,7 +127,7 @@ class BackendReuseRulesIT {
                             + " not pooled)")
                     .isTrue();
         }
-        assertThat(get("/after").bodyText()).isEqualTo("after");
+        assertThat(gateway.get("/after").bodyText()).isEqualTo("after");
         assertTheHalfWrittenConnectionWasClosedAndNeverUsedAgain();
     }
 
@@ -162,7 +145,7 @@ class BackendReuseRulesIT {
             String body = "served by " + connection.index();
             connection.write(statusAndHeaders + "\r\nContent-Length: " + body.length() + "\r\n\r\n" + body);
         });
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
+        try (RawHttpClient client = gateway.client()) {
             for (int i = 0; i < 3; i++) {
                 client.send("GET /" + i + " HTTP/1.1\r\nHost: gw\r\n\r\n");
                 Response response = client.read();
@@ -195,10 +178,10 @@ class BackendReuseRulesIT {
                 connection.respond(200, "served by " + connection.index());
             }
         });
-        assertThat(get("/first").bodyText()).isEqualTo("served by 0");
+        assertThat(gateway.get("/first").bodyText()).isEqualTo("served by 0");
 
         Response response;
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
+        try (RawHttpClient client = gateway.client()) {
             client.send(method + " /order HTTP/1.1\r\nHost: gw\r\nContent-Length: 5\r\n\r\nhello");
             response = client.read();
         }
@@ -218,8 +201,8 @@ class BackendReuseRulesIT {
                 connection.respond(200, "served by " + connection.index());
             }
         });
-        assertThat(get("/first").bodyText()).isEqualTo("served by 0");
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
+        assertThat(gateway.get("/first").bodyText()).isEqualTo("served by 0");
+        try (RawHttpClient client = gateway.client()) {
             client.send("PUT /order HTTP/1.1\r\nHost: gw\r\nContent-Length: 0\r\n\r\n");
             Response response = client.read();
             assertThat(response.status()).isEqualTo(200);
@@ -240,7 +223,7 @@ class BackendReuseRulesIT {
             }
         });
         Response response;
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
+        try (RawHttpClient client = gateway.client()) {
             client.send("DELETE /nocontent HTTP/1.1\r\nHost: gw\r\n\r\n");
             response = client.read();
         }
@@ -249,7 +232,7 @@ class BackendReuseRulesIT {
                 .isTrue();
         assertThat(response.status()).isEqualTo(204);
 
-        Response after = get("/after");
+        Response after = gateway.get("/after");
         assertThat(after.status()).isEqualTo(200);
         assertThat(after.bodyText()).isEqualTo("after");
         assertThat(misuses).as("rule: never reuse a backend connection holding stray bytes").isEmpty();

@@ -1,9 +1,10 @@
 package io.gatehouse.proxy;
 
+import io.gatehouse.testing.GatewayFixture;
+import io.gatehouse.testing.GatewayYaml;
 import io.gatehouse.testing.RawHttpClient;
 import io.gatehouse.testing.RawHttpClient.Response;
 import io.gatehouse.testing.TestBackend;
-import io.gatehouse.testing.TestGateway;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -18,42 +19,26 @@ import static org.assertj.core.api.Assertions.assertThat;
 class PoolingIT {
 
     private TestBackend backend;
-    private TestGateway gateway;
+    private GatewayFixture gateway;
 
     private void start(TestBackend.Responder responder) {
-        backend = TestBackend.start(responder);
-        gateway = TestGateway.start("""
-                server:
-                  host: 127.0.0.1
-                  port: 0
-                  io_threads: 1
-                routes:
-                  - prefix: /
-                    upstream: %s
-                    auth: none
-                """.formatted(backend.url()));
+        gateway = GatewayFixture.withBackend(responder)
+                .start(url -> GatewayYaml.loopback().server("io_threads: 1").openRoute("/", url));
+        backend = gateway.backend();
     }
 
     @AfterEach
     void stop() {
         gateway.close();
-        backend.close();
-    }
-
-    private Response get(String target) throws Exception {
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
-            client.send("GET " + target + " HTTP/1.1\r\nHost: gw\r\n\r\n");
-            return client.read();
-        }
     }
 
     @Test
     void sequentialRequestsReuseOneBackendConnection() throws Exception {
         start(TestBackend.ok("pooled"));
         for (int i = 0; i < 5; i++) {
-            assertThat(get("/new-client/" + i).bodyText()).isEqualTo("pooled");
+            assertThat(gateway.get("/new-client/" + i).bodyText()).isEqualTo("pooled");
         }
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
+        try (RawHttpClient client = gateway.client()) {
             for (int i = 0; i < 5; i++) {
                 client.send("POST /same-client/" + i + " HTTP/1.1\r\nHost: gw\r\nContent-Length: 4\r\n\r\nbody");
                 assertThat(client.read().bodyText()).isEqualTo("pooled");
@@ -74,7 +59,7 @@ class PoolingIT {
             }
         });
         int length = 200_000;
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
+        try (RawHttpClient client = gateway.client()) {
             client.send("POST /upload HTTP/1.1\r\nHost: gw\r\nContent-Length: " + length + "\r\n\r\n");
             client.send(new byte[1000]);
             Response early = client.read();
@@ -102,14 +87,14 @@ class PoolingIT {
                 connection.respond(200, "next");
             }
         });
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
+        try (RawHttpClient client = gateway.client()) {
             client.send("PUT /upload HTTP/1.1\r\nHost: gw\r\nExpect: 100-continue\r\nContent-Length: 10\r\n\r\n");
             Response early = client.read();
             assertThat(early.status()).isEqualTo(417);
             assertThat(early.header("Connection")).isEqualToIgnoringCase("close");
             assertThat(client.closedByServer()).isTrue();
         }
-        assertThat(get("/after").bodyText()).isEqualTo("next");
+        assertThat(gateway.get("/after").bodyText()).isEqualTo("next");
         assertThat(backend.connectionsAccepted()).isEqualTo(2);
         assertThat(backend.connections().get(0).waitForPeerClose(Duration.ofSeconds(5))).isTrue();
     }
@@ -120,8 +105,8 @@ class PoolingIT {
             connection.respond(200, "once");
             connection.close();
         });
-        assertThat(get("/one").bodyText()).isEqualTo("once");
-        assertThat(get("/two").bodyText()).isEqualTo("once");
+        assertThat(gateway.get("/one").bodyText()).isEqualTo("once");
+        assertThat(gateway.get("/two").bodyText()).isEqualTo("once");
         assertThat(backend.connectionsAccepted()).isEqualTo(2);
         assertThat(backend.requests()).hasSize(2);
     }
@@ -140,8 +125,8 @@ class PoolingIT {
     @Test
     void aGetOnAPooledConnectionThatDiesUnderItIsRetriedOnAFreshOne() throws Exception {
         startWithConnectionsThatDieOnTheirSecondRequest();
-        assertThat(get("/first").bodyText()).isEqualTo("served by 0");
-        Response retried = get("/second");
+        assertThat(gateway.get("/first").bodyText()).isEqualTo("served by 0");
+        Response retried = gateway.get("/second");
         assertThat(retried.status()).isEqualTo(200);
         assertThat(retried.bodyText()).isEqualTo("served by 1");
         assertThat(backend.requests()).extracting(r -> r.target()).containsExactly("/first", "/second", "/second");
@@ -150,8 +135,8 @@ class PoolingIT {
     @Test
     void aPostOnAPooledConnectionThatDiesUnderItIsNotRetried() throws Exception {
         startWithConnectionsThatDieOnTheirSecondRequest();
-        assertThat(get("/first").bodyText()).isEqualTo("served by 0");
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
+        assertThat(gateway.get("/first").bodyText()).isEqualTo("served by 0");
+        try (RawHttpClient client = gateway.client()) {
             client.send("POST /order HTTP/1.1\r\nHost: gw\r\nContent-Length: 5\r\n\r\nhello");
             Response response = client.read();
             assertThat(response.status()).isEqualTo(502);
@@ -166,7 +151,7 @@ class PoolingIT {
             connection.respond(200, "served by " + connection.index(), "Connection: close");
             connection.close();
         });
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
+        try (RawHttpClient client = gateway.client()) {
             for (int i = 0; i < 3; i++) {
                 client.send("GET /" + i + " HTTP/1.1\r\nHost: gw\r\n\r\n");
                 Response response = client.read();

@@ -1,9 +1,10 @@
 package io.gatehouse.security;
 
+import io.gatehouse.testing.GatewayFixture;
+import io.gatehouse.testing.GatewayYaml;
 import io.gatehouse.testing.RawHttpClient;
 import io.gatehouse.testing.RawHttpClient.Response;
 import io.gatehouse.testing.TestBackend;
-import io.gatehouse.testing.TestGateway;
 import io.gatehouse.config.BackendConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
@@ -31,38 +32,30 @@ class BackendCasesIT {
     private static final String BLOCK = "x".repeat(100);
 
     private TestBackend backend;
-    private TestGateway gateway;
+    private GatewayFixture gateway;
 
-    private void start(TestBackend.Responder responder, String routeExtras, String backendBlock) {
-        backend = TestBackend.start(responder);
-        gateway = TestGateway.start("""
-                server:
-                  host: 127.0.0.1
-                  port: 0
-                  io_threads: 1
-                %s
-                routes:
-                  - prefix: /
-                    upstream: %s
-                    auth: none
-                %s
-                """.formatted(backendBlock, backend.url(), routeExtras));
+    /** The gateway on one event loop, one open route to a backend; {@code routeLines} are the route's settings. */
+    private void start(TestBackend.Responder responder, String... routeLines) {
+        start(responder, GatewayYaml.loopback(), routeLines);
+    }
+
+    private void startWithPoolIdleTimeout(TestBackend.Responder responder, String timeout) {
+        start(responder, GatewayYaml.loopback().block("""
+                backend:
+                  pool_idle_timeout: %s
+                """.formatted(timeout)));
+    }
+
+    private void start(TestBackend.Responder responder, GatewayYaml yaml, String... routeLines) {
+        gateway = GatewayFixture.withBackend(responder)
+                .start(url -> yaml.server("io_threads: 1").openRoute("/", url, routeLines));
+        backend = gateway.backend();
     }
 
     @AfterEach
     void stop() {
         if (gateway != null) {
             gateway.close();
-        }
-        if (backend != null) {
-            backend.close();
-        }
-    }
-
-    private Response get(String target) throws Exception {
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
-            client.send("GET " + target + " HTTP/1.1\r\nHost: gw\r\n\r\n");
-            return client.read();
         }
     }
 
@@ -73,16 +66,9 @@ class BackendCasesIT {
     @Test
     @DisplayName("B1: a refused backend connection is answered 502 at once, and the client connection stays usable")
     void aRefusedConnectionIsAnswered502AtOnce() throws Exception {
-        try (TestGateway refused = TestGateway.start("""
-                server:
-                  host: 127.0.0.1
-                  port: 0
-                routes:
-                  - prefix: /
-                    upstream: http://127.0.0.1:%d
-                    auth: none
-                """.formatted(TestBackend.closedPort()));
-             RawHttpClient client = new RawHttpClient(refused.port())) {
+        try (GatewayFixture refused = GatewayFixture.withBackends()
+                .start(GatewayYaml.loopback().openRoute("/", TestBackend.closedUrl()));
+             RawHttpClient client = refused.client()) {
             for (int i = 0; i < 2; i++) {
                 long start = System.nanoTime();
                 client.send("GET /x HTTP/1.1\r\nHost: gw\r\n\r\n");
@@ -110,18 +96,13 @@ class BackendCasesIT {
                 filler.connect(full.getLocalSocketAddress());
                 fillers.add(filler);
             }
-            try (TestGateway unreachable = TestGateway.start("""
-                    server:
-                      host: 127.0.0.1
-                      port: 0
-                    backend:
-                      connect_timeout: 300ms
-                    routes:
-                      - prefix: /
-                        upstream: http://127.0.0.1:%d
-                        auth: none
-                    """.formatted(full.getLocalPort()));
-                 RawHttpClient client = new RawHttpClient(unreachable.port())) {
+            try (GatewayFixture unreachable = GatewayFixture.withBackends().start(GatewayYaml.loopback()
+                    .block("""
+                            backend:
+                              connect_timeout: 300ms
+                            """)
+                    .openRoute("/", "http://127.0.0.1:" + full.getLocalPort()));
+                 RawHttpClient client = unreachable.client()) {
                 long start = System.nanoTime();
                 client.send("GET /x HTTP/1.1\r\nHost: gw\r\n\r\n");
                 Response response = client.read();
@@ -146,16 +127,16 @@ class BackendCasesIT {
             } else {
                 connection.respond(200, "answered");
             }
-        }, "    timeout: 300ms", "");
+        }, "timeout: 300ms");
         long start = System.nanoTime();
-        Response response = get("/silent");
+        Response response = gateway.get("/silent");
         Duration took = Duration.ofNanos(System.nanoTime() - start);
         assertThat(response.status()).isEqualTo(504);
         assertThat(response.bodyText()).isEqualTo("{\"error\":\"Upstream timeout\"}");
         assertThat(took).isGreaterThanOrEqualTo(Duration.ofMillis(300)).isLessThan(Duration.ofSeconds(3));
         assertThat(connectionOf(0).waitForPeerClose(Duration.ofSeconds(5))).as("silent connection closed").isTrue();
 
-        assertThat(get("/next").bodyText()).isEqualTo("answered");
+        assertThat(gateway.get("/next").bodyText()).isEqualTo("answered");
         assertThat(backend.connectionsAccepted()).as("the next request on a fresh connection").isEqualTo(2);
     }
 
@@ -171,8 +152,8 @@ class BackendCasesIT {
             } else {
                 connection.respond(200, "fine");
             }
-        }, "", "");
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
+        });
+        try (RawHttpClient client = gateway.client()) {
             client.send("GET /reset HTTP/1.1\r\nHost: gw\r\n\r\n");
             Response head = client.readHead();
             assertThat(head.status()).isEqualTo(200);
@@ -180,7 +161,7 @@ class BackendCasesIT {
             headSeen.countDown();
             assertThat(client.readToEnd().length).as("body bytes before the abort").isLessThan(1000);
         }
-        assertThat(get("/after").bodyText()).isEqualTo("fine");
+        assertThat(gateway.get("/after").bodyText()).isEqualTo("fine");
         assertThat(backend.connectionsAccepted()).as("the reset connection was not pooled").isEqualTo(2);
     }
 
@@ -194,14 +175,14 @@ class BackendCasesIT {
             } else {
                 connection.respond(200, "fine");
             }
-        }, "", "");
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
+        });
+        try (RawHttpClient client = gateway.client()) {
             client.send("GET /short HTTP/1.1\r\nHost: gw\r\n\r\n");
             Response head = client.readHead();
             assertThat(head.header("Content-Length")).isEqualTo("1000");
             assertThat(client.readToEnd().length).isEqualTo(BLOCK.length());
         }
-        assertThat(get("/after").bodyText()).isEqualTo("fine");
+        assertThat(gateway.get("/after").bodyText()).isEqualTo("fine");
         assertThat(backend.connectionsAccepted()).isEqualTo(2);
     }
 
@@ -214,15 +195,15 @@ class BackendCasesIT {
                 request.body();
                 connection.respond(200, "served by " + connection.index());
             }
-        }, "", "");
+        });
     }
 
     @Test
     @DisplayName("B4: a GET on a pooled connection that the backend closes under it is retried once on a fresh connection")
     void anIdempotentRequestOnADyingPooledConnectionIsRetriedOnce() throws Exception {
         startWithConnectionsThatDieOnTheirSecondRequest();
-        assertThat(get("/first").bodyText()).isEqualTo("served by 0");
-        Response retried = get("/second");
+        assertThat(gateway.get("/first").bodyText()).isEqualTo("served by 0");
+        Response retried = gateway.get("/second");
         assertThat(retried.status()).isEqualTo(200);
         assertThat(retried.bodyText()).isEqualTo("served by 1");
         assertThat(backend.requests()).extracting(TestBackend.Request::target)
@@ -233,8 +214,8 @@ class BackendCasesIT {
     @DisplayName("B4: a POST with a body on a pooled connection that the backend closes under it is not retried: 502")
     void aNonIdempotentRequestOnADyingPooledConnectionIsAnswered502() throws Exception {
         startWithConnectionsThatDieOnTheirSecondRequest();
-        assertThat(get("/first").bodyText()).isEqualTo("served by 0");
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
+        assertThat(gateway.get("/first").bodyText()).isEqualTo("served by 0");
+        try (RawHttpClient client = gateway.client()) {
             client.send("POST /order HTTP/1.1\r\nHost: gw\r\nContent-Length: 5\r\n\r\nhello");
             Response response = client.read();
             assertThat(response.status()).isEqualTo(502);
@@ -247,33 +228,29 @@ class BackendCasesIT {
     @DisplayName("B4: an idle pooled connection is closed by the gateway at backend.pool_idle_timeout (default 30 s, below common 60 s keep-alives)")
     void anIdlePooledConnectionIsClosedAtThePoolIdleTimeout() throws Exception {
         assertThat(BackendConfig.DEFAULT_POOL_IDLE_TIMEOUT).isLessThan(Duration.ofSeconds(60));
-        start(TestBackend.ok("pooled"), "", """
-                backend:
-                  pool_idle_timeout: 300ms""");
-        assertThat(get("/one").bodyText()).isEqualTo("pooled");
+        startWithPoolIdleTimeout(TestBackend.ok("pooled"), "300ms");
+        assertThat(gateway.get("/one").bodyText()).isEqualTo("pooled");
         long start = System.nanoTime();
         assertThat(connectionOf(0).waitForPeerClose(Duration.ofSeconds(5))).isTrue();
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
-        assertThat(get("/two").bodyText()).isEqualTo("pooled");
+        assertThat(gateway.get("/two").bodyText()).isEqualTo("pooled");
         assertThat(backend.connectionsAccepted()).isEqualTo(2);
     }
 
     @Test
     @DisplayName("B4: the pool's idle timeout never closes a connection while a slow response is in progress on it")
     void thePoolIdleTimeoutLeavesAConnectionInUseAlone() throws Exception {
-        start((request, connection) -> {
+        startWithPoolIdleTimeout((request, connection) -> {
             if (request.target().equals("/slow")) {
                 // A slow backend: silent for several pool idle timeouts, well inside the route's timeout.
                 Thread.sleep(1_000);
             }
             connection.respond(200, "answered " + request.target());
-        }, "", """
-                backend:
-                  pool_idle_timeout: 200ms""");
+        }, "200ms");
         // The first exchange puts a connection in the pool, which starts the pool's sweep.
-        assertThat(get("/warm").bodyText()).isEqualTo("answered /warm");
+        assertThat(gateway.get("/warm").bodyText()).isEqualTo("answered /warm");
 
-        assertThat(get("/slow").bodyText()).isEqualTo("answered /slow");
+        assertThat(gateway.get("/slow").bodyText()).isEqualTo("answered /slow");
     }
 
     @ParameterizedTest(name = "B5: {0}")
@@ -315,12 +292,12 @@ class BackendCasesIT {
                 case "not-http" -> "SSH-2.0-OpenSSH_9.6\r\n\r\n";
                 default -> throw new IllegalArgumentException(fault);
             });
-        }, "", "");
-        Response response = get("/" + fault);
+        });
+        Response response = gateway.get("/" + fault);
         assertThat(response.status()).isEqualTo(502);
         assertThat(response.bodyText()).isEqualTo("{\"error\":\"Bad gateway\"}");
         assertThat(connectionOf(0).waitForPeerClose(Duration.ofSeconds(5))).as("connection discarded").isTrue();
-        assertThat(get("/after").bodyText()).isEqualTo("fine");
+        assertThat(gateway.get("/after").bodyText()).isEqualTo("fine");
         assertThat(backend.connectionsAccepted()).isEqualTo(2);
     }
 
@@ -333,8 +310,8 @@ class BackendCasesIT {
             } else {
                 connection.respond(200, "after");
             }
-        }, "", "");
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
+        });
+        try (RawHttpClient client = gateway.client()) {
             client.send("HEAD /h HTTP/1.1\r\nHost: gw\r\n\r\n");
             Response head = client.read(true);
             assertThat(head.status()).isEqualTo(200);
@@ -354,8 +331,8 @@ class BackendCasesIT {
             } else {
                 connection.respond(200, "after");
             }
-        }, "", "");
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
+        });
+        try (RawHttpClient client = gateway.client()) {
             client.send("DELETE /nocontent HTTP/1.1\r\nHost: gw\r\n\r\n");
             Response response = client.read();
             assertThat(response.status()).isEqualTo(204);
@@ -381,8 +358,8 @@ class BackendCasesIT {
             } else {
                 connection.respond(200, "after");
             }
-        }, "", "");
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
+        });
+        try (RawHttpClient client = gateway.client()) {
             client.send("GET /hints HTTP/1.1\r\nHost: gw\r\n\r\n");
             Response response = client.read();
             while (response.status() < 200) {
