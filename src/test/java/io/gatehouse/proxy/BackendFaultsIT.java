@@ -1,10 +1,11 @@
 package io.gatehouse.proxy;
 
 import io.gatehouse.testing.Await;
+import io.gatehouse.testing.GatewayFixture;
+import io.gatehouse.testing.GatewayYaml;
 import io.gatehouse.testing.RawHttpClient;
 import io.gatehouse.testing.RawHttpClient.Response;
 import io.gatehouse.testing.TestBackend;
-import io.gatehouse.testing.TestGateway;
 import io.netty.channel.epoll.Epoll;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -32,7 +33,7 @@ class BackendFaultsIT {
     private static TestBackend silentOnce;
     private static TestBackend faulty;
     private static TestBackend hanging;
-    private static TestGateway gateway;
+    private static GatewayFixture gateway;
 
     @BeforeAll
     static void start() {
@@ -60,41 +61,17 @@ class BackendFaultsIT {
             }
         });
         hanging = TestBackend.start((request, connection) -> connection.awaitPeerClose(Duration.ofSeconds(20)));
-        gateway = TestGateway.start("""
-                server:
-                  host: 127.0.0.1
-                  port: 0
-                  io_threads: 1
-                routes:
-                  - prefix: /refused
-                    upstream: http://127.0.0.1:%d
-                    auth: none
-                  - prefix: /silent
-                    upstream: %s
-                    auth: none
-                    timeout: 300ms
-                  - prefix: /faulty
-                    upstream: %s
-                    auth: none
-                  - prefix: /hanging
-                    upstream: %s
-                    auth: none
-                """.formatted(TestBackend.closedPort(), silentOnce.url(), faulty.url(), hanging.url()));
+        gateway = GatewayFixture.withBackends(silentOnce, faulty, hanging).start(GatewayYaml.loopback()
+                .server("io_threads: 1")
+                .openRoute("/refused", TestBackend.closedUrl())
+                .openRoute("/silent", silentOnce.url(), "timeout: 300ms")
+                .openRoute("/faulty", faulty.url())
+                .openRoute("/hanging", hanging.url()));
     }
 
     @AfterAll
     static void stop() {
         gateway.close();
-        silentOnce.close();
-        faulty.close();
-        hanging.close();
-    }
-
-    private static Response get(String target) throws Exception {
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
-            client.send("GET " + target + " HTTP/1.1\r\nHost: gw\r\n\r\n");
-            return client.read();
-        }
     }
 
     private static void assertJson(Response response, int status, String body) {
@@ -106,30 +83,31 @@ class BackendFaultsIT {
 
     @Test
     void healthIsAnsweredWithoutAKeyAndListsTheRoutes() throws Exception {
-        assertJson(get("/health"), 200, "{\"status\":\"ok\",\"routes\":[\"/refused\",\"/silent\",\"/faulty\",\"/hanging\"]}");
+        assertJson(gateway.get("/health"), 200,
+                "{\"status\":\"ok\",\"routes\":[\"/refused\",\"/silent\",\"/faulty\",\"/hanging\"]}");
     }
 
     @Test
     void aRefusedConnectionIsAnswered502() throws Exception {
         long start = System.nanoTime();
-        assertJson(get("/refused/x"), 502, "{\"error\":\"Service unavailable\"}");
+        assertJson(gateway.get("/refused/x"), 502, "{\"error\":\"Service unavailable\"}");
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
     }
 
     @Test
     void aBackendThatClosesBeforeAnsweringIsAnswered502() throws Exception {
-        assertJson(get("/faulty/close-before-head"), 502, "{\"error\":\"Service unavailable\"}");
+        assertJson(gateway.get("/faulty/close-before-head"), 502, "{\"error\":\"Service unavailable\"}");
     }
 
     @Test
     void aBackendThatNeverAnswersIsAnswered504AtTheRouteTimeoutAndItsConnectionIsClosed() throws Exception {
         long start = System.nanoTime();
-        assertJson(get("/silent/x"), 504, "{\"error\":\"Upstream timeout\"}");
+        assertJson(gateway.get("/silent/x"), 504, "{\"error\":\"Upstream timeout\"}");
         Duration took = Duration.ofNanos(System.nanoTime() - start);
         assertThat(took).isGreaterThanOrEqualTo(Duration.ofMillis(300)).isLessThan(Duration.ofSeconds(5));
         assertThat(silentOnce.connections().get(0).waitForPeerClose(Duration.ofSeconds(5))).isTrue();
 
-        Response next = get("/silent/y");
+        Response next = gateway.get("/silent/y");
         assertThat(next.status()).isEqualTo(200);
         assertThat(next.bodyText()).isEqualTo("answered");
         assertThat(silentOnce.connectionsAccepted()).isEqualTo(2);
@@ -138,7 +116,7 @@ class BackendFaultsIT {
     @Test
     void aResetAfterTheHeadAbortsTheClientConnectionInsteadOfEndingTheBody() throws Exception {
         headSeen = new CountDownLatch(1);
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
+        try (RawHttpClient client = gateway.client()) {
             client.send("GET /faulty/reset-after-head HTTP/1.1\r\nHost: gw\r\n\r\n");
             Response head = client.readHead();
             assertThat(head.status()).isEqualTo(200);
@@ -147,13 +125,13 @@ class BackendFaultsIT {
             byte[] rest = client.readToEnd();
             assertThat(rest.length).isLessThan(1000);
         }
-        assertThat(get("/faulty/ok").bodyText()).isEqualTo("fine");
+        assertThat(gateway.get("/faulty/ok").bodyText()).isEqualTo("fine");
     }
 
     @Test
     void aCloseInsideAChunkedBodyAbortsTheClientConnectionWithoutTheLastChunk() throws Exception {
         headSeen = new CountDownLatch(1);
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
+        try (RawHttpClient client = gateway.client()) {
             client.send("GET /faulty/close-inside-chunks HTTP/1.1\r\nHost: gw\r\n\r\n");
             Response head = client.readHead();
             assertThat(head.status()).isEqualTo(200);
@@ -162,7 +140,7 @@ class BackendFaultsIT {
             String rest = new String(client.readToEnd(), StandardCharsets.ISO_8859_1);
             assertThat(rest).doesNotContain("0\r\n\r\n");
         }
-        assertThat(get("/faulty/ok").bodyText()).isEqualTo("fine");
+        assertThat(gateway.get("/faulty/ok").bodyText()).isEqualTo("fine");
     }
 
     /**
@@ -172,7 +150,7 @@ class BackendFaultsIT {
     @Test
     void aClientThatGoesAwayWhileWaitingHasItsBackendConnectionClosed() throws Exception {
         assumeTrue(Epoll.isAvailable() && !Boolean.getBoolean("gatehouse.nio"), "needs the epoll transport");
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
+        try (RawHttpClient client = gateway.client()) {
             client.send("GET /hanging/x HTTP/1.1\r\nHost: gw\r\n\r\n");
             Await.until(Duration.ofSeconds(5), "the request at the backend",
                     () -> hanging.requests().size() == 1);

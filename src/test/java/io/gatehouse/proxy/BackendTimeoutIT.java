@@ -1,9 +1,9 @@
 package io.gatehouse.proxy;
 
+import io.gatehouse.testing.GatewayFixture;
+import io.gatehouse.testing.GatewayYaml;
 import io.gatehouse.testing.RawHttpClient;
 import io.gatehouse.testing.RawHttpClient.Response;
-import io.gatehouse.testing.TestBackend;
-import io.gatehouse.testing.TestGateway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,12 +25,11 @@ class BackendTimeoutIT {
     private static final int BIG = 24 * 1024 * 1024;
 
     private static final CountDownLatch END = new CountDownLatch(1);
-    private static TestBackend backend;
-    private static TestGateway gateway;
+    private static GatewayFixture gateway;
 
     @BeforeAll
     static void start() {
-        backend = TestBackend.start((request, connection) -> {
+        gateway = GatewayFixture.withBackend((request, connection) -> {
             switch (request.target()) {
                 case "/never-reads", "/never-answers" -> END.await(30, TimeUnit.SECONDS);
                 case "/big" -> {
@@ -42,34 +41,20 @@ class BackendTimeoutIT {
                 }
                 default -> connection.respond(200, "fine");
             }
-        });
-        gateway = TestGateway.start("""
-                server:
-                  host: 127.0.0.1
-                  port: 0
-                routes:
-                  - prefix: /
-                    upstream: %s
-                    auth: none
-                    timeout: 300ms
-                    max_body: 0
-                  - prefix: /patient
-                    upstream: %s
-                    auth: none
-                    timeout: 1m
-                """.formatted(backend.url(), backend.url()));
+        }).start(backend -> GatewayYaml.loopback()
+                .openRoute("/", backend, "timeout: 300ms", "max_body: 0")
+                .openRoute("/patient", backend, "timeout: 1m"));
     }
 
     @AfterAll
     static void stop() {
         END.countDown();
         gateway.close();
-        backend.close();
     }
 
     @Test
     void aBackendThatStopsReadingAnUploadIsAnswered504AtTheRouteTimeout() throws Exception {
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
+        try (RawHttpClient client = gateway.client()) {
             client.timeout(10_000);
             client.send("PUT /never-reads HTTP/1.1\r\nHost: gw\r\nContent-Length: " + BIG + "\r\n\r\n");
             Thread uploader = new Thread(() -> {
@@ -92,7 +77,7 @@ class BackendTimeoutIT {
 
     @Test
     void aShortTimeoutAfterALongOneOnTheSameConnectionStillFiresOnTime() throws Exception {
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
+        try (RawHttpClient client = gateway.client()) {
             client.timeout(10_000);
             // The first exchange arms the connection's backend timer a minute ahead.
             client.send("GET /patient/first HTTP/1.1\r\nHost: gw\r\n\r\n");
@@ -109,7 +94,7 @@ class BackendTimeoutIT {
 
     @Test
     void aClientThatReadsSlowlyIsNotCutOffByTheBackendTimeout() throws Exception {
-        try (RawHttpClient client = new RawHttpClient(gateway.port(), 16 * 1024)) {
+        try (RawHttpClient client = gateway.client(16 * 1024)) {
             client.send("GET /big HTTP/1.1\r\nHost: gw\r\n\r\n");
             Response head = client.readHead();
             assertThat(head.header("Content-Length")).isEqualTo(Integer.toString(BIG));

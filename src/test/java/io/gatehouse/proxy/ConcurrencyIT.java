@@ -1,9 +1,10 @@
 package io.gatehouse.proxy;
 
+import io.gatehouse.testing.GatewayFixture;
+import io.gatehouse.testing.GatewayYaml;
 import io.gatehouse.testing.RawHttpClient;
 import io.gatehouse.testing.RawHttpClient.Response;
 import io.gatehouse.testing.TestBackend;
-import io.gatehouse.testing.TestGateway;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -20,7 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ConcurrencyIT {
 
     private static final int CLIENTS = 200;
-    private static final String KEY = "key_live_abc123";
+    private static final String KEY = GatewayYaml.KEY;
 
     private record Outcome(String expected, Response response) {
     }
@@ -32,28 +33,13 @@ class ConcurrencyIT {
             connection.respond(200, "port " + connection.index() + "|" + request.target() + "|" + body,
                     "X-Token: " + request.header("X-Token"));
         };
-        try (TestBackend users = TestBackend.start(echo);
-             TestBackend orders = TestBackend.start(echo);
-             TestGateway gateway = TestGateway.start("""
-                     server:
-                       host: 127.0.0.1
-                       port: 0
-                     auth:
-                       keys:
-                         - key: %s
-                           name: mobile-app
-                           rate_limit: 1000000
-                     routes:
-                       - prefix: /api/users
-                         upstream: %s
-                         strip_prefix: true
-                       - prefix: /api/orders
-                         upstream: %s
-                         strip_prefix: true
-                       - prefix: /open
-                         upstream: %s
-                         auth: none
-                     """.formatted(KEY, users.url(), orders.url(), users.url()))) {
+        TestBackend users = TestBackend.start(echo);
+        TestBackend orders = TestBackend.start(echo);
+        try (GatewayFixture gateway = GatewayFixture.withBackends(users, orders).start(GatewayYaml.loopback()
+                .key(KEY, GatewayYaml.CLIENT, 1000000)
+                .route("/api/users", users.url(), "strip_prefix: true")
+                .route("/api/orders", orders.url(), "strip_prefix: true")
+                .openRoute("/open", users.url()))) {
             ExecutorService clients = Executors.newFixedThreadPool(CLIENTS);
             CountDownLatch go = new CountDownLatch(1);
             List<Future<Outcome>> futures = new ArrayList<>();
@@ -81,7 +67,7 @@ class ConcurrencyIT {
                     String raw = request + "Host: gw\r\nX-API-Key: " + KEY + "\r\nX-Token: " + token + "\r\n\r\n"
                             + (n % 3 == 1 ? token : "");
                     go.await();
-                    try (RawHttpClient client = new RawHttpClient(gateway.port())) {
+                    try (RawHttpClient client = gateway.client()) {
                         client.send(raw);
                         return new Outcome(expectedTarget, client.read());
                     }

@@ -1,9 +1,9 @@
 package io.gatehouse.proxy;
 
+import io.gatehouse.testing.GatewayFixture;
+import io.gatehouse.testing.GatewayYaml;
 import io.gatehouse.testing.RawHttpClient;
 import io.gatehouse.testing.RawHttpClient.Response;
-import io.gatehouse.testing.TestBackend;
-import io.gatehouse.testing.TestGateway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -19,12 +19,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class FramingIT {
 
-    private static TestBackend backend;
-    private static TestGateway gateway;
+    private static GatewayFixture gateway;
 
     @BeforeAll
     static void start() {
-        backend = TestBackend.start((request, connection) -> {
+        gateway = GatewayFixture.withBackend((request, connection) -> {
             String path = request.target();
             switch (path) {
                 case "/head" -> connection.write(
@@ -46,22 +45,12 @@ class FramingIT {
                     connection.respond(200, body.trim(), "Content-Type: text/plain");
                 }
             }
-        });
-        gateway = TestGateway.start("""
-                server:
-                  host: 127.0.0.1
-                  port: 0
-                routes:
-                  - prefix: /
-                    upstream: %s
-                    auth: none
-                """.formatted(backend.url()));
+        }).start(backend -> GatewayYaml.loopback().openRoute("/", backend));
     }
 
     @AfterAll
     static void stop() {
         gateway.close();
-        backend.close();
     }
 
     private static void assertConnectionStillInStep(RawHttpClient client) throws Exception {
@@ -73,7 +62,7 @@ class FramingIT {
 
     @Test
     void aHeadResponseKeepsTheBackendsContentLengthAndCarriesNoBody() throws Exception {
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
+        try (RawHttpClient client = gateway.client()) {
             client.send("HEAD /head HTTP/1.1\r\nHost: gw\r\n\r\n");
             Response head = client.read(true);
             assertThat(head.status()).isEqualTo(200);
@@ -85,7 +74,7 @@ class FramingIT {
 
     @Test
     void a204ResponseHasNoBodyAndNoFraming() throws Exception {
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
+        try (RawHttpClient client = gateway.client()) {
             client.send("DELETE /no-content HTTP/1.1\r\nHost: gw\r\n\r\n");
             Response response = client.read();
             assertThat(response.status()).isEqualTo(204);
@@ -98,7 +87,7 @@ class FramingIT {
 
     @Test
     void a304ResponseHasNoBodyWhateverItsContentLength() throws Exception {
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
+        try (RawHttpClient client = gateway.client()) {
             client.send("GET /not-modified HTTP/1.1\r\nHost: gw\r\nIf-None-Match: \"v1\"\r\n\r\n");
             Response response = client.read();
             assertThat(response.status()).isEqualTo(304);
@@ -110,7 +99,7 @@ class FramingIT {
 
     @Test
     void aChunkedBackendResponseReachesTheClientChunked() throws Exception {
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
+        try (RawHttpClient client = gateway.client()) {
             client.send("GET /chunked HTTP/1.1\r\nHost: gw\r\n\r\n");
             Response response = client.read();
             assertThat(response.status()).isEqualTo(200);
@@ -122,7 +111,7 @@ class FramingIT {
 
     @Test
     void aCloseDelimitedBackendResponseIsReframedAsChunkedForAnHttp11Client() throws Exception {
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
+        try (RawHttpClient client = gateway.client()) {
             client.send("GET /until-close HTTP/1.1\r\nHost: gw\r\n\r\n");
             Response response = client.read();
             assertThat(response.status()).isEqualTo(200);
@@ -135,7 +124,7 @@ class FramingIT {
 
     @Test
     void anHttp10ClientGetsACloseDelimitedBodyAndTheConnectionCloses() throws Exception {
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
+        try (RawHttpClient client = gateway.client()) {
             client.send("GET /until-close HTTP/1.0\r\n\r\n");
             Response response = client.read();
             assertThat(response.status()).isEqualTo(200);
@@ -148,7 +137,7 @@ class FramingIT {
 
     @Test
     void anHttp10ClientGetsALengthDelimitedBodyAndTheConnectionCloses() throws Exception {
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
+        try (RawHttpClient client = gateway.client()) {
             client.send("GET /plain HTTP/1.0\r\nHost: gw\r\n\r\n");
             Response response = client.read();
             assertThat(response.status()).isEqualTo(200);
@@ -161,7 +150,7 @@ class FramingIT {
 
     @Test
     void anHttp10ClientAskingForKeepAliveKeepsItsConnection() throws Exception {
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
+        try (RawHttpClient client = gateway.client()) {
             client.send("GET /plain HTTP/1.0\r\nHost: gw\r\nConnection: keep-alive\r\n\r\n");
             Response response = client.read();
             assertThat(response.status()).isEqualTo(200);
@@ -175,7 +164,7 @@ class FramingIT {
 
     @Test
     void anExpect100ContinueUploadWaitsForTheInterimResponseThenSendsItsBody() throws Exception {
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
+        try (RawHttpClient client = gateway.client()) {
             client.send("PUT /upload HTTP/1.1\r\nHost: gw\r\nExpect: 100-continue\r\nContent-Length: 11\r\n\r\n");
             Response interim = client.read();
             assertThat(interim.status()).isEqualTo(100);
@@ -189,7 +178,7 @@ class FramingIT {
 
     @Test
     void pipelinedRequestsAreAnsweredInOrder() throws Exception {
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
+        try (RawHttpClient client = gateway.client()) {
             client.send(("POST /one HTTP/1.1\r\nHost: gw\r\nContent-Length: 3\r\n\r\nabc"
                     + "GET /two HTTP/1.1\r\nHost: gw\r\n\r\n"
                     + "HEAD /head HTTP/1.1\r\nHost: gw\r\n\r\n"
@@ -206,7 +195,7 @@ class FramingIT {
 
     @Test
     void anInformationalResponseBeforeTheFinalOneLeavesTheFinalResponseIntact() throws Exception {
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
+        try (RawHttpClient client = gateway.client()) {
             client.send("GET /early-hints HTTP/1.1\r\nHost: gw\r\n\r\n");
             Response response = client.read();
             if (response.status() == 103) {
@@ -220,7 +209,7 @@ class FramingIT {
 
     @Test
     void pipelinedRequestsStayInOrderAcrossTheGatewaysOwnAnswers() throws Exception {
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
+        try (RawHttpClient client = gateway.client()) {
             client.send("GET /one HTTP/1.1\r\nHost: gw\r\n\r\n"
                     + "OPTIONS /two HTTP/1.1\r\nHost: gw\r\nContent-Length: 4\r\n\r\nbody"
                     + "GET /health HTTP/1.1\r\nHost: gw\r\n\r\n"
@@ -234,7 +223,7 @@ class FramingIT {
 
     @Test
     void aClientAskingToCloseGetsItsResponseThenTheClose() throws Exception {
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
+        try (RawHttpClient client = gateway.client()) {
             client.send("GET /bye HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n");
             Response response = client.read();
             assertThat(response.bodyText()).isEqualTo("GET /bye");

@@ -173,6 +173,11 @@ public final class GatewayFixture implements AutoCloseable {
         return new RawHttpClient(port());
     }
 
+    /** A new client connection whose receive buffer is {@code receiveBuffer} bytes, to read slowly. */
+    public RawHttpClient client(int receiveBuffer) throws IOException {
+        return new RawHttpClient(port(), receiveBuffer);
+    }
+
     /** Sends {@code raw} on a fresh connection and reads one response. */
     public Response exchange(String raw) throws IOException {
         return exchange(raw.getBytes(StandardCharsets.ISO_8859_1));
