@@ -1,9 +1,10 @@
 package io.gatehouse.security;
 
+import io.gatehouse.testing.GatewayFixture;
+import io.gatehouse.testing.GatewayYaml;
 import io.gatehouse.testing.RawHttpClient;
 import io.gatehouse.testing.RawHttpClient.Response;
 import io.gatehouse.testing.TestBackend;
-import io.gatehouse.testing.TestGateway;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -21,37 +22,25 @@ class RateLimitCasesIT {
     private static final String KEY_B = "key_live_bbbbbbbbbbbb";
 
     private TestBackend backend;
-    private TestGateway gateway;
+    private GatewayFixture gateway;
 
     private void start(String window) {
-        backend = TestBackend.start((request, connection) -> connection.respond(200, "ok"));
-        gateway = TestGateway.start("""
-                server:
-                  host: 127.0.0.1
-                  port: 0
-                auth:
-                  keys:
-                    - key: %s
-                      name: client-a
-                      rate_limit: 3
-                    - key: %s
-                      name: client-b
-                      rate_limit: 3
-                rate_limit:
-                  window: %s
-                routes:
-                  - prefix: /api
-                    upstream: %s
-                """.formatted(KEY_A, KEY_B, window, backend.url()));
+        gateway = GatewayFixture.withBackend((request, connection) -> connection.respond(200, "ok"))
+                .start(url -> GatewayYaml.loopback()
+                        .key(KEY_A, "client-a", 3)
+                        .key(KEY_B, "client-b", 3)
+                        .block("""
+                                rate_limit:
+                                  window: %s
+                                """.formatted(window))
+                        .route("/api", url));
+        backend = gateway.backend();
     }
 
     @AfterEach
     void stop() {
         if (gateway != null) {
             gateway.close();
-        }
-        if (backend != null) {
-            backend.close();
         }
     }
 
@@ -64,7 +53,7 @@ class RateLimitCasesIT {
     @DisplayName("RL1: a spoofed X-Forwarded-For changes nothing: the budget is the API client's, and the backend sees the real peer last")
     void aSpoofedForwardedForDoesNotChangeWhoseBudgetIsUsed() throws Exception {
         start("60s");
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
+        try (RawHttpClient client = gateway.client()) {
             for (int i = 0; i < 3; i++) {
                 Response ok = get(client, KEY_A, "X-Forwarded-For: 203.0.113." + i + "\r\n");
                 assertThat(ok.status()).isEqualTo(200);
@@ -91,7 +80,7 @@ class RateLimitCasesIT {
     @DisplayName("RL5: rejected requests do not count: a client that keeps retrying while limited is admitted again on schedule")
     void rejectedRequestsDoNotCountAgainstTheClient() throws Exception {
         start("600ms");
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
+        try (RawHttpClient client = gateway.client()) {
             long start = System.nanoTime();
             for (int i = 0; i < 3; i++) {
                 assertThat(get(client, KEY_A, "").status()).isEqualTo(200);

@@ -1,9 +1,10 @@
 package io.gatehouse.security;
 
+import io.gatehouse.testing.GatewayFixture;
+import io.gatehouse.testing.GatewayYaml;
 import io.gatehouse.testing.RawHttpClient;
 import io.gatehouse.testing.RawHttpClient.Response;
 import io.gatehouse.testing.TestBackend;
-import io.gatehouse.testing.TestGateway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -26,31 +27,20 @@ class RoutingCasesIT {
 
     private static TestBackend users;
     private static TestBackend orders;
-    private static TestGateway gateway;
+    private static GatewayFixture gateway;
 
     @BeforeAll
     static void start() {
         users = TestBackend.start((request, connection) -> connection.respond(200, "users"));
         orders = TestBackend.start((request, connection) -> connection.respond(200, "orders"));
-        gateway = TestGateway.start("""
-                server:
-                  host: 127.0.0.1
-                  port: 0
-                routes:
-                  - prefix: /api/users
-                    upstream: %s
-                    auth: none
-                  - prefix: /api/orders
-                    upstream: %s
-                    auth: none
-                """.formatted(users.url(), orders.url()));
+        gateway = GatewayFixture.withBackends(users, orders).start(GatewayYaml.loopback()
+                .openRoute("/api/users", users.url())
+                .openRoute("/api/orders", orders.url()));
     }
 
     @AfterAll
     static void stop() {
         gateway.close();
-        users.close();
-        orders.close();
     }
 
     private static int forwarded() {
@@ -63,7 +53,7 @@ class RoutingCasesIT {
     }
 
     private static Response send(byte[] requestLineTarget) throws IOException {
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
+        try (RawHttpClient client = gateway.client()) {
             client.send("GET ");
             client.send(requestLineTarget);
             client.send(" HTTP/1.1\r\nHost: gw\r\n\r\n");
@@ -81,7 +71,7 @@ class RoutingCasesIT {
      */
     private static void assertRejected(byte[] target) throws IOException {
         int before = forwarded();
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
+        try (RawHttpClient client = gateway.client()) {
             client.send("GET ");
             client.send(target);
             client.send(" HTTP/1.1\r\nHost: gw\r\n\r\n");
@@ -92,7 +82,7 @@ class RoutingCasesIT {
             assertThat(response.header("Connection")).isEqualToIgnoringCase("close");
             assertThat(client.closedByServer()).isTrue();
         }
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
+        try (RawHttpClient client = gateway.client()) {
             client.send("GET /api/users/next HTTP/1.1\r\nHost: gw\r\n\r\n");
             assertThat(client.read().bodyText()).isEqualTo("users");
         }

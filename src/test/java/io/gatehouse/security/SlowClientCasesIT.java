@@ -1,10 +1,11 @@
 package io.gatehouse.security;
 
 import io.gatehouse.testing.Await;
+import io.gatehouse.testing.GatewayFixture;
+import io.gatehouse.testing.GatewayYaml;
 import io.gatehouse.testing.RawHttpClient;
 import io.gatehouse.testing.RawHttpClient.Response;
 import io.gatehouse.testing.TestBackend;
-import io.gatehouse.testing.TestGateway;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -32,11 +33,11 @@ class SlowClientCasesIT {
     private final CountDownLatch release = new CountDownLatch(1);
     private final AtomicLong backendSent = new AtomicLong();
     private TestBackend backend;
-    private TestGateway gateway;
+    private GatewayFixture gateway;
 
     /** A backend that answers {@code /big} with 100 MB (counting what its socket took) and anything else "ok". */
-    private void start(String serverExtras) {
-        backend = TestBackend.start((request, connection) -> {
+    private void start(String... serverLines) {
+        gateway = GatewayFixture.withBackend((request, connection) -> {
             switch (request.target()) {
                 case "/big" -> {
                     connection.write("HTTP/1.1 200 OK\r\nContent-Length: " + HUNDRED_MB + "\r\n\r\n");
@@ -55,18 +56,8 @@ class SlowClientCasesIT {
                     connection.respond(200, request.target());
                 }
             }
-        });
-        gateway = TestGateway.start("""
-                server:
-                  host: 127.0.0.1
-                  port: 0
-                %s
-                routes:
-                  - prefix: /
-                    upstream: %s
-                    auth: none
-                    timeout: 5s
-                """.formatted(serverExtras.indent(2), backend.url()));
+        }).start(url -> GatewayYaml.loopback().server(serverLines).openRoute("/", url, "timeout: 5s"));
+        backend = gateway.backend();
     }
 
     @AfterEach
@@ -75,13 +66,10 @@ class SlowClientCasesIT {
         if (gateway != null) {
             gateway.close();
         }
-        if (backend != null) {
-            backend.close();
-        }
     }
 
     private Response get(String target) throws IOException {
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
+        try (RawHttpClient client = gateway.client()) {
             client.send("GET " + target + " HTTP/1.1\r\nHost: gw\r\n\r\n");
             return client.read();
         }
@@ -108,7 +96,7 @@ class SlowClientCasesIT {
     @DisplayName("S1: a head sent one byte at a time gets 408 and a close at server.header_timeout; other clients are served meanwhile")
     void aSlowlorisHeadGets408AtTheHeaderDeadline() throws Exception {
         start("header_timeout: 400ms");
-        try (RawHttpClient slow = new RawHttpClient(gateway.port())) {
+        try (RawHttpClient slow = gateway.client()) {
             long start = System.nanoTime();
             Thread dripper = drip(slow, "GET /slow HTTP/1.1\r\nHost: gw\r\nX-Padding: " + "a".repeat(200) + "\r\n\r\n",
                     50);
@@ -133,7 +121,7 @@ class SlowClientCasesIT {
     @DisplayName("S2: a body that stalls gets 408 and a close at server.body_timeout, and the backend request is aborted")
     void aStalledBodyGets408AndTheBackendRequestIsAborted() throws Exception {
         start("body_timeout: 400ms");
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
+        try (RawHttpClient client = gateway.client()) {
             client.send("POST /upload HTTP/1.1\r\nHost: gw\r\nContent-Length: 100\r\n\r\n0123456789");
             Await.until(Duration.ofSeconds(5), "the request at the backend", () -> backend.requests().size() == 1);
             long start = System.nanoTime();
@@ -154,7 +142,7 @@ class SlowClientCasesIT {
     @DisplayName("S2: a body sent one byte per interval shorter than server.body_timeout is not cut off")
     void aSlowButSteadyBodyIsNotCutOff() throws Exception {
         start("body_timeout: 400ms");
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
+        try (RawHttpClient client = gateway.client()) {
             client.send("POST /upload HTTP/1.1\r\nHost: gw\r\nContent-Length: 8\r\n\r\n");
             for (int i = 0; i < 8; i++) {
                 Thread.sleep(100);
@@ -175,7 +163,7 @@ class SlowClientCasesIT {
     @DisplayName("S3: a client that stops reading a 100 MB response pauses the backend read: the backend's writes stall far below 100 MB")
     void aClientThatStopsReadingPausesTheBackend() throws Exception {
         start("write_timeout: 30s");
-        try (RawHttpClient client = new RawHttpClient(gateway.port(), 16 * 1024)) {
+        try (RawHttpClient client = gateway.client(16 * 1024)) {
             client.send("GET /big HTTP/1.1\r\nHost: gw\r\n\r\n");
             Response head = client.readHead();
             assertThat(head.header("Content-Length")).isEqualTo(Long.toString(HUNDRED_MB));
@@ -214,7 +202,7 @@ class SlowClientCasesIT {
     @DisplayName("S3: a client that reads nothing while a response waits is disconnected at server.write_timeout, and the backend with it")
     void aClientThatReadsNothingIsDisconnectedAtTheWriteTimeout() throws Exception {
         start("write_timeout: 500ms");
-        try (RawHttpClient client = new RawHttpClient(gateway.port(), 16 * 1024)) {
+        try (RawHttpClient client = gateway.client(16 * 1024)) {
             client.send("GET /big HTTP/1.1\r\nHost: gw\r\n\r\n");
             client.readHead();
             assertThat(backend.requests().get(0).connection().waitForPeerClose(Duration.ofSeconds(10)))
@@ -232,7 +220,7 @@ class SlowClientCasesIT {
         List<RawHttpClient> clients = new ArrayList<>();
         try {
             for (int i = 0; i < 300; i++) {
-                RawHttpClient client = new RawHttpClient(gateway.port());
+                RawHttpClient client = gateway.client();
                 clients.add(client);
                 if (i % 2 == 0) {
                     // Half have served a request and sit between requests; half never sent a byte.
@@ -255,10 +243,10 @@ class SlowClientCasesIT {
     @Test
     @DisplayName("S4: a client that vanishes mid-upload has its backend request aborted and the backend connection closed")
     void aClientThatVanishesMidUploadClosesTheBackendSide() throws Exception {
-        start("");
+        start();
         for (boolean reset : new boolean[]{false, true}) {
             int index = backend.requests().size();
-            RawHttpClient client = new RawHttpClient(gateway.port());
+            RawHttpClient client = gateway.client();
             client.send("PUT /upload HTTP/1.1\r\nHost: gw\r\nContent-Length: 1000000\r\n\r\n");
             client.send(new byte[100_000]);
             Await.until(Duration.ofSeconds(5), "the upload at the backend", () -> backend.requests().size() > index);
@@ -291,13 +279,13 @@ class SlowClientCasesIT {
         List<RawHttpClient> admitted = new ArrayList<>();
         try {
             for (int i = 0; i < 5; i++) {
-                RawHttpClient client = new RawHttpClient(gateway.port());
+                RawHttpClient client = gateway.client();
                 admitted.add(client);
                 client.send("GET /a" + i + " HTTP/1.1\r\nHost: gw\r\n\r\n");
                 assertThat(client.read().status()).isEqualTo(200);
             }
             for (int i = 0; i < 3; i++) {
-                try (RawHttpClient excess = new RawHttpClient(gateway.port())) {
+                try (RawHttpClient excess = gateway.client()) {
                     excess.timeout(5_000);
                     assertThat(excess.closedByServer()).as("excess connection closed").isTrue();
                 }
@@ -310,7 +298,7 @@ class SlowClientCasesIT {
             admitted.remove(0).close();
             // Once the gateway has seen that close, a new connection is admitted again.
             Await.until(Duration.ofSeconds(5), "a connection admitted after one closed", () -> {
-                try (RawHttpClient client = new RawHttpClient(gateway.port())) {
+                try (RawHttpClient client = gateway.client()) {
                     client.send("GET /later HTTP/1.1\r\nHost: gw\r\n\r\n");
                     return client.read().status() == 200;
                 } catch (IOException refused) {
@@ -328,14 +316,14 @@ class SlowClientCasesIT {
     @Test
     @DisplayName("S6: 2,500 requests pipelined in one write are answered in order up to server.max_requests_per_connection (1000), then Connection: close and the close")
     void pipelinedRequestsAreAnsweredInOrderUpToTheCapThenClosed() throws Exception {
-        start("");
+        start();
         int sent = 2_500;
         int cap = 1_000;
         StringBuilder pipeline = new StringBuilder();
         for (int i = 0; i < sent; i++) {
             pipeline.append("GET /p").append(i).append(" HTTP/1.1\r\nHost: gw\r\n\r\n");
         }
-        try (RawHttpClient client = new RawHttpClient(gateway.port())) {
+        try (RawHttpClient client = gateway.client()) {
             Thread writer = new Thread(() -> {
                 try {
                     client.send(pipeline.toString());
