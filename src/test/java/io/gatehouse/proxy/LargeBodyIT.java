@@ -1,6 +1,7 @@
 package io.gatehouse.proxy;
 
 import io.gatehouse.testing.ForkedGateway;
+import io.gatehouse.testing.GatewayYaml;
 import io.gatehouse.testing.PseudoRandomBytes;
 import io.gatehouse.testing.StreamingBackend;
 import org.junit.jupiter.api.AfterEach;
@@ -50,22 +51,11 @@ class LargeBodyIT {
     @BeforeEach
     void start() {
         backend = StreamingBackend.start();
-        gateway = ForkedGateway.start("""
-                server:
-                  host: 127.0.0.1
-                  port: 0
-                auth:
-                  keys:
-                    - key: %s
-                      name: large-body-test
-                      rate_limit: 1000
-                routes:
-                  - prefix: /big
-                    upstream: http://127.0.0.1:%d
-                    strip_prefix: true
-                    timeout: 60s
-                    max_body: 2GiB
-                """.formatted(API_KEY, backend.port()));
+        gateway = ForkedGateway.start(GatewayYaml.loopback()
+                .key(API_KEY, "large-body-test", 1000)
+                .route("/big", "http://127.0.0.1:" + backend.port(), "strip_prefix: true", "timeout: 60s",
+                        "max_body: 2GiB")
+                .build());
     }
 
     @AfterEach

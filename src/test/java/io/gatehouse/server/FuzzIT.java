@@ -1,5 +1,6 @@
 package io.gatehouse.server;
 
+import io.gatehouse.testing.GatewayYaml;
 import io.gatehouse.testing.RawHttpClient;
 import io.gatehouse.testing.StrictRecordingBackend;
 import io.gatehouse.testing.TestGateway;
@@ -60,19 +61,10 @@ class FuzzIT {
     @BeforeAll
     static void start() throws InterruptedException {
         backend = new StrictRecordingBackend();
-        gateway = TestGateway.start("""
-                server:
-                  port: 0
-                auth:
-                  keys:
-                    - key: k
-                      name: fuzzer
-                      rate_limit: 1000000000
-                routes:
-                  - prefix: /api/echo
-                    upstream: http://127.0.0.1:%d
-                    timeout: 2s
-                """.formatted(backend.port()));
+        gateway = TestGateway.start(GatewayYaml.loopback()
+                .key("k", "fuzzer", 1000000000)
+                .route("/api/echo", "http://127.0.0.1:" + backend.port(), "timeout: 2s")
+                .build());
     }
 
     @AfterAll

@@ -4,6 +4,7 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import io.gatehouse.config.RedisConfig;
 import io.gatehouse.config.RedisFailureMode;
 import io.gatehouse.ratelimit.RateLimitDecision;
+import io.gatehouse.testing.GatewayYaml;
 import io.gatehouse.testing.RawHttpClient;
 import io.gatehouse.testing.TestGateway;
 import org.junit.jupiter.api.AfterAll;
@@ -146,24 +147,20 @@ class RedisClusterRateLimiterIT {
                 seed = port;
             }
         }
-        String yaml = """
-                server:
-                  port: 0
-                auth:
-                  keys:
-                    - {key: key_alice_gw_0123456789, name: alice-gw, rate_limit: 10}
-                rate_limit:
-                  window: 60s
-                  store: redis
-                  redis:
-                    url: redis://127.0.0.1:%d
-                    cluster: true
-                    timeout: 500ms
-                    on_failure: closed
-                routes:
-                  - prefix: /api
-                    upstream: http://127.0.0.1:%d
-                """.formatted(seed, backend.port());
+        String yaml = GatewayYaml.loopback()
+                .key("key_alice_gw_0123456789", "alice-gw", 10)
+                .block("""
+                        rate_limit:
+                          window: 60s
+                          store: redis
+                          redis:
+                            url: redis://127.0.0.1:%d
+                            cluster: true
+                            timeout: 500ms
+                            on_failure: closed
+                        """.formatted(seed))
+                .route("/api", "http://127.0.0.1:" + backend.port())
+                .build();
         gateways.add(TestGateway.start(yaml));
         gateways.add(TestGateway.start(yaml));
 

@@ -1,6 +1,7 @@
 package io.gatehouse.ratelimit.redis;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
+import io.gatehouse.testing.GatewayYaml;
 import io.gatehouse.testing.RawHttpClient;
 import io.gatehouse.testing.TestGateway;
 import org.junit.jupiter.api.AfterEach;
@@ -124,25 +125,21 @@ class SharedRateLimitIT {
     // Helpers.
 
     private void startGateways(int count, String onFailure) {
-        String yaml = """
-                server:
-                  port: 0
-                auth:
-                  keys:
-                    - {key: %s, name: alice, rate_limit: %d}
-                    - {key: %s, name: bob, rate_limit: %d}
-                    - {key: %s, name: probe, rate_limit: 1000000}
-                rate_limit:
-                  window: 60s
-                  store: redis
-                  redis:
-                    url: redis://127.0.0.1:%d
-                    timeout: 500ms
-                    on_failure: %s
-                routes:
-                  - prefix: /api
-                    upstream: http://127.0.0.1:%d
-                """.formatted(ALICE, LIMIT, BOB, LIMIT, PROBE, redis.port(), onFailure, backend.port());
+        String yaml = GatewayYaml.loopback()
+                .key(ALICE, "alice", LIMIT)
+                .key(BOB, "bob", LIMIT)
+                .key(PROBE, "probe", 1000000)
+                .block("""
+                        rate_limit:
+                          window: 60s
+                          store: redis
+                          redis:
+                            url: redis://127.0.0.1:%d
+                            timeout: 500ms
+                            on_failure: %s
+                        """.formatted(redis.port(), onFailure))
+                .route("/api", "http://127.0.0.1:" + backend.port())
+                .build();
         for (int i = 0; i < count; i++) {
             gateways.add(TestGateway.start(yaml));
         }
