@@ -1,7 +1,6 @@
 package io.gatehouse.proxy;
 
 import io.gatehouse.testing.GatewayFixture;
-import io.gatehouse.testing.GatewayYaml;
 import io.gatehouse.testing.RawHttpClient;
 import io.gatehouse.testing.RawHttpClient.Response;
 import io.gatehouse.testing.TestBackend;
@@ -22,8 +21,7 @@ class PoolingIT {
     private GatewayFixture gateway;
 
     private void start(TestBackend.Responder responder) {
-        gateway = GatewayFixture.withBackend(responder)
-                .start(url -> GatewayYaml.loopback().server("io_threads: 1").openRoute("/", url));
+        gateway = GatewayFixture.onePool(responder);
         backend = gateway.backend();
     }
 

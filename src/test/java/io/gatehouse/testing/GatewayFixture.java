@@ -57,6 +57,15 @@ public final class GatewayFixture implements AutoCloseable {
         return new Builder(List.of(backends), null);
     }
 
+    /**
+     * A gateway on one event loop with one open route, {@code /}, to a backend answering with {@code responder}:
+     * every client connection shares one backend pool, so what the pool reuses, or wrongly hands out, shows at the
+     * backend.
+     */
+    public static GatewayFixture onePool(TestBackend.Responder responder) {
+        return withBackend(responder).start(url -> GatewayYaml.loopback().server("io_threads: 1").openRoute("/", url));
+    }
+
     /** A WireMock server on loopback, started now, answering every request 200 "ok" until a test stubs more. */
     public static Builder withWireMock() {
         WireMockServer server = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
