@@ -79,8 +79,9 @@ final class ProcessSignals {
     private static void warnAboutRestartOnly(GatewayConfig current, GatewayConfig next) {
         var was = current.server();
         var now = next.server();
-        if (!was.host().equals(now.host()) || was.port() != now.port() || was.ioThreads() != now.ioThreads()) {
-            LOG.warn("server.host, server.port and server.io_threads take effect after a restart");
+        if (!was.host().equals(now.host()) || was.port() != now.port() || was.ioThreads() != now.ioThreads()
+                || was.transport() != now.transport()) {
+            LOG.warn("server.host, server.port, server.io_threads and server.transport take effect after a restart");
         }
         if (!current.rateLimit().equals(next.rateLimit())) {
             LOG.warn("rate_limit settings take effect after a restart");

@@ -138,9 +138,10 @@ final class ConfigReader {
                 ServerConfig.DEFAULT_MAX_CONNECTIONS);
         int maxRequests = (int) integer(s.optional("max_requests_per_connection"), "max_requests_per_connection",
                 0, MAX_REQUESTS_PER_CONNECTION, ServerConfig.DEFAULT_MAX_REQUESTS_PER_CONNECTION);
+        TransportKind transport = transport(s.optional("transport"));
         s.rejectUnknownKeys();
         return new ServerConfig(host, port, ioThreads, idle, shutdown, maxRequestLine, maxHeaderSize, maxHeaders,
-                maxChunkSize, headerTimeout, bodyTimeout, writeTimeout, maxConnections, maxRequests);
+                maxChunkSize, headerTimeout, bodyTimeout, writeTimeout, maxConnections, maxRequests, transport);
     }
 
     private AuthConfig auth(Section s) {
@@ -294,6 +295,23 @@ final class ConfigReader {
             return RateLimitConfig.defaults();
         }
         return new RateLimitConfig(window, store, redis);
+    }
+
+    private TransportKind transport(YamlNode node) {
+        String text = string(node, "transport", "auto");
+        switch (text) {
+            case "auto":
+                return TransportKind.AUTO;
+            case "io_uring":
+                return TransportKind.IO_URING;
+            case "epoll":
+                return TransportKind.EPOLL;
+            case "nio":
+                return TransportKind.NIO;
+            default:
+                problems.at(node, "transport must be auto, io_uring, epoll or nio, got '" + printable(text) + "'");
+                return TransportKind.AUTO;
+        }
     }
 
     private RateLimitStore rateLimitStore(YamlNode node) {

@@ -28,6 +28,7 @@ import java.util.Objects;
  *                                 {@value #UNLIMITED} means no limit
  * @param maxRequestsPerConnection requests served on one keep-alive connection; the last one is answered with
  *                                 {@code Connection: close}; {@value #UNLIMITED} means no limit
+ * @param transport                the socket implementation; {@link TransportKind#AUTO} picks the best that loads
  */
 public record ServerConfig(
         String host,
@@ -43,7 +44,8 @@ public record ServerConfig(
         Duration bodyTimeout,
         Duration writeTimeout,
         int maxConnections,
-        int maxRequestsPerConnection) {
+        int maxRequestsPerConnection,
+        TransportKind transport) {
 
     public static final String DEFAULT_HOST = "0.0.0.0";
     /** Port 0 asks the operating system for any free port; tests use it. */
@@ -73,6 +75,7 @@ public record ServerConfig(
         Objects.requireNonNull(headerTimeout, "headerTimeout");
         Objects.requireNonNull(bodyTimeout, "bodyTimeout");
         Objects.requireNonNull(writeTimeout, "writeTimeout");
+        Objects.requireNonNull(transport, "transport");
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port out of range: " + port);
         }
@@ -98,7 +101,7 @@ public record ServerConfig(
     public ServerConfig(String host, int port, int ioThreads, Duration idleTimeout, Duration shutdownTimeout) {
         this(host, port, ioThreads, idleTimeout, shutdownTimeout, DEFAULT_MAX_REQUEST_LINE, DEFAULT_MAX_HEADER_SIZE,
                 DEFAULT_MAX_HEADERS, DEFAULT_MAX_CHUNK_SIZE, DEFAULT_HEADER_TIMEOUT, DEFAULT_BODY_TIMEOUT,
-                DEFAULT_WRITE_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_REQUESTS_PER_CONNECTION);
+                DEFAULT_WRITE_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_REQUESTS_PER_CONNECTION, TransportKind.AUTO);
     }
 
     public static ServerConfig defaults() {
@@ -121,73 +124,79 @@ public record ServerConfig(
     public ServerConfig withPort(int newPort) {
         return new ServerConfig(host, newPort, ioThreads, idleTimeout, shutdownTimeout, maxRequestLine,
                 maxHeaderSize, maxHeaders, maxChunkSize, headerTimeout, bodyTimeout, writeTimeout, maxConnections,
-                maxRequestsPerConnection);
+                maxRequestsPerConnection, transport);
     }
 
     public ServerConfig withIdleTimeout(Duration timeout) {
         return new ServerConfig(host, port, ioThreads, timeout, shutdownTimeout, maxRequestLine,
                 maxHeaderSize, maxHeaders, maxChunkSize, headerTimeout, bodyTimeout, writeTimeout, maxConnections,
-                maxRequestsPerConnection);
+                maxRequestsPerConnection, transport);
     }
 
     public ServerConfig withShutdownTimeout(Duration timeout) {
         return new ServerConfig(host, port, ioThreads, idleTimeout, timeout, maxRequestLine,
                 maxHeaderSize, maxHeaders, maxChunkSize, headerTimeout, bodyTimeout, writeTimeout, maxConnections,
-                maxRequestsPerConnection);
+                maxRequestsPerConnection, transport);
     }
 
     public ServerConfig withMaxRequestLine(int bytes) {
         return new ServerConfig(host, port, ioThreads, idleTimeout, shutdownTimeout, bytes,
                 maxHeaderSize, maxHeaders, maxChunkSize, headerTimeout, bodyTimeout, writeTimeout, maxConnections,
-                maxRequestsPerConnection);
+                maxRequestsPerConnection, transport);
     }
 
     public ServerConfig withMaxHeaderSize(int bytes) {
         return new ServerConfig(host, port, ioThreads, idleTimeout, shutdownTimeout, maxRequestLine,
                 bytes, maxHeaders, maxChunkSize, headerTimeout, bodyTimeout, writeTimeout, maxConnections,
-                maxRequestsPerConnection);
+                maxRequestsPerConnection, transport);
     }
 
     public ServerConfig withMaxHeaders(int count) {
         return new ServerConfig(host, port, ioThreads, idleTimeout, shutdownTimeout, maxRequestLine,
                 maxHeaderSize, count, maxChunkSize, headerTimeout, bodyTimeout, writeTimeout, maxConnections,
-                maxRequestsPerConnection);
+                maxRequestsPerConnection, transport);
     }
 
     public ServerConfig withMaxChunkSize(int bytes) {
         return new ServerConfig(host, port, ioThreads, idleTimeout, shutdownTimeout, maxRequestLine,
                 maxHeaderSize, maxHeaders, bytes, headerTimeout, bodyTimeout, writeTimeout, maxConnections,
-                maxRequestsPerConnection);
+                maxRequestsPerConnection, transport);
     }
 
     public ServerConfig withHeaderTimeout(Duration timeout) {
         return new ServerConfig(host, port, ioThreads, idleTimeout, shutdownTimeout, maxRequestLine,
                 maxHeaderSize, maxHeaders, maxChunkSize, timeout, bodyTimeout, writeTimeout, maxConnections,
-                maxRequestsPerConnection);
+                maxRequestsPerConnection, transport);
     }
 
     public ServerConfig withBodyTimeout(Duration timeout) {
         return new ServerConfig(host, port, ioThreads, idleTimeout, shutdownTimeout, maxRequestLine,
                 maxHeaderSize, maxHeaders, maxChunkSize, headerTimeout, timeout, writeTimeout, maxConnections,
-                maxRequestsPerConnection);
+                maxRequestsPerConnection, transport);
     }
 
     public ServerConfig withWriteTimeout(Duration timeout) {
         return new ServerConfig(host, port, ioThreads, idleTimeout, shutdownTimeout, maxRequestLine,
                 maxHeaderSize, maxHeaders, maxChunkSize, headerTimeout, bodyTimeout, timeout, maxConnections,
-                maxRequestsPerConnection);
+                maxRequestsPerConnection, transport);
     }
 
     public ServerConfig withMaxConnections(int count) {
         return new ServerConfig(host, port, ioThreads, idleTimeout, shutdownTimeout, maxRequestLine,
                 maxHeaderSize, maxHeaders, maxChunkSize, headerTimeout, bodyTimeout, writeTimeout, count,
-                maxRequestsPerConnection);
+                maxRequestsPerConnection, transport);
     }
 
     public ServerConfig withMaxRequestsPerConnection(int count) {
         return new ServerConfig(host, port, ioThreads, idleTimeout, shutdownTimeout, maxRequestLine,
                 maxHeaderSize, maxHeaders, maxChunkSize, headerTimeout, bodyTimeout, writeTimeout, maxConnections,
-                count);
+                count, transport);
+    }
+
+    public ServerConfig withTransport(TransportKind kind) {
+        return new ServerConfig(host, port, ioThreads, idleTimeout, shutdownTimeout, maxRequestLine,
+                maxHeaderSize, maxHeaders, maxChunkSize, headerTimeout, bodyTimeout, writeTimeout, maxConnections,
+                maxRequestsPerConnection, kind);
     }
 
     private static void requirePositive(int value, String name) {

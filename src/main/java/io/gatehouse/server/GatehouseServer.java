@@ -37,6 +37,7 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class GatehouseServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(GatehouseServer.class);
+    private static final long QUIET_PERIOD_MILLIS = 50;
 
     private final AtomicReference<RuntimeConfig> config;
     private final Transport transport;
@@ -50,6 +51,7 @@ public final class GatehouseServer implements AutoCloseable {
     private final AtomicLong lastRefusalLog = new AtomicLong(System.nanoTime() - TimeUnit.MINUTES.toNanos(1));
     private volatile boolean draining;
     private Channel serverChannel;
+    private BackendPools pools;
 
     private GatehouseServer(GatewayConfig initial, Transport transport) {
         this.config = new AtomicReference<>();
@@ -74,7 +76,7 @@ public final class GatehouseServer implements AutoCloseable {
 
     /** Starts a gateway on the best transport for this machine and binds its port. Call off the event loops. */
     public static GatehouseServer start(GatewayConfig config) throws InterruptedException {
-        return start(config, Transport.best());
+        return start(config, Transport.of(config.server().transport()));
     }
 
     public static GatehouseServer start(GatewayConfig config, Transport transport) throws InterruptedException {
@@ -91,7 +93,7 @@ public final class GatehouseServer implements AutoCloseable {
     private void bind() throws InterruptedException {
         RuntimeConfig current = config.get();
         ServerConfig server = current.config().server();
-        BackendPools pools = new BackendPools(current.config().backend(), transport.socketChannel(), resolver);
+        pools = new BackendPools(current.config().backend(), transport.socketChannel(), resolver);
         ClientChannelInitializer initializer = new ClientChannelInitializer(config::get, () -> draining, pools);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(bossGroup, workerGroup)
@@ -136,6 +138,11 @@ public final class GatehouseServer implements AutoCloseable {
             ch.closeFuture().addListener(f -> openConnections.decrementAndGet());
         }
         return true;
+    }
+
+    /** The name of the socket implementation in use: io_uring, epoll or nio. */
+    public String transportName() {
+        return transport.name();
     }
 
     /** The bound port: the configured one, or the one the system chose for port 0. */
@@ -196,11 +203,17 @@ public final class GatehouseServer implements AutoCloseable {
     public void close() {
         draining = true;
         clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        if (pools != null) {
+            pools.closeIdle();
+        }
         housekeeping.shutdownNow();
         limiter.close();
         resolver.close();
-        bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
-        workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+        // A short quiet period lets the loops finish what closing the connections started: with io_uring, a
+        // connection's pending read is cancelled by the kernel, and its buffer is released only when that
+        // completion is processed.
+        bossGroup.shutdownGracefully(QUIET_PERIOD_MILLIS, 2000, TimeUnit.MILLISECONDS);
+        workerGroup.shutdownGracefully(QUIET_PERIOD_MILLIS, 2000, TimeUnit.MILLISECONDS);
         bossGroup.terminationFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
         workerGroup.terminationFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
     }

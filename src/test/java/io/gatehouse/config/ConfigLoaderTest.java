@@ -72,7 +72,7 @@ class ConfigLoaderTest {
 
         assertThat(config.server()).isEqualTo(new ServerConfig("127.0.0.1", 8080, 4, Duration.ofSeconds(90),
                 Duration.ofSeconds(5), 8192, 65536, 200, 8192, Duration.ofSeconds(5), Duration.ofSeconds(20),
-                Duration.ofMinutes(1), 0, 0));
+                Duration.ofMinutes(1), 0, 0, TransportKind.EPOLL));
         assertThat(config.auth()).isEqualTo(new AuthConfig("Authorization-Key", List.of(
                 new ApiKeyConfig("key_test_one", "client.one", 10),
                 new ApiKeyConfig("key_test_two:with@symbols", "client-two@example", 1_000_000_000),

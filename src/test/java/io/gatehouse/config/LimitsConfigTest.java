@@ -59,7 +59,24 @@ class LimitsConfigTest {
 
         assertThat(server).isEqualTo(new ServerConfig(ServerConfig.DEFAULT_HOST, 3000, 0, Duration.ofSeconds(60),
                 Duration.ofSeconds(30), 8192, 65536, 50, 1024 * 1024, Duration.ofSeconds(5), Duration.ofMinutes(1),
-                Duration.ofMillis(250), 20_000, 100));
+                Duration.ofMillis(250), 20_000, 100, TransportKind.AUTO));
+    }
+
+    @Test
+    void transportDefaultsToAutoAndTakesEachNamedKind() throws ConfigException {
+        assertThat(parse(ROUTES).server().transport()).isEqualTo(TransportKind.AUTO);
+        assertThat(parse("server:\n  transport: io_uring\n" + ROUTES).server().transport())
+                .isEqualTo(TransportKind.IO_URING);
+        assertThat(parse("server:\n  transport: epoll\n" + ROUTES).server().transport())
+                .isEqualTo(TransportKind.EPOLL);
+        assertThat(parse("server:\n  transport: nio\n" + ROUTES).server().transport())
+                .isEqualTo(TransportKind.NIO);
+    }
+
+    @Test
+    void reportsAnUnknownTransportWithItsLine() {
+        assertThat(problems("server:\n  transport: kqueue\n" + ROUTES)).containsExactly(
+                "gateway.yaml:2:14: transport must be auto, io_uring, epoll or nio, got 'kqueue' (at /server/transport)");
     }
 
     @Test
