@@ -1,5 +1,6 @@
 package io.gatehouse.proxy;
 
+import io.gatehouse.testing.Await;
 import io.gatehouse.testing.RawHttpClient;
 import io.gatehouse.testing.TestBackend;
 import io.gatehouse.testing.TestGateway;
@@ -9,6 +10,7 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -90,30 +92,16 @@ class UploadBackpressureIT {
             writer.setDaemon(true);
             writer.start();
 
-            long stalledAt = awaitStall(clientSent);
+            long stalledAt = Await.stall(clientSent, Duration.ofSeconds(20), "bytes the client wrote");
             assertThat(stalledAt).as("bytes the client got rid of while the backend read nothing")
                     .isLessThan(SOCKET_BUFFERS);
 
             // The backend reads 4 MiB: about that much more of the client's body gets through, and no more.
             readSome.countDown();
-            long afterRead = awaitStall(clientSent);
+            long afterRead = Await.stall(clientSent, Duration.ofSeconds(20), "bytes the client wrote");
             assertThat(backendRead.get()).isGreaterThanOrEqualTo(4L * 1024 * 1024);
             assertThat(afterRead).isGreaterThan(stalledAt).isLessThan(stalledAt + backendRead.get() + SOCKET_BUFFERS);
         }
     }
 
-    /** Waits until {@code counter} has not moved for 500 ms; returns its value. */
-    private static long awaitStall(AtomicLong counter) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        long last = -1;
-        while (System.nanoTime() < deadline) {
-            long now = counter.get();
-            if (now == last) {
-                return now;
-            }
-            last = now;
-            Thread.sleep(500);
-        }
-        throw new AssertionError("the client kept writing for 20 s: " + counter.get() + " bytes");
-    }
 }

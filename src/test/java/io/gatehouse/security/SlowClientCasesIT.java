@@ -167,7 +167,7 @@ class SlowClientCasesIT {
             client.send("GET /big HTTP/1.1\r\nHost: gw\r\n\r\n");
             Response head = client.readHead();
             assertThat(head.header("Content-Length")).isEqualTo(Long.toString(HUNDRED_MB));
-            long stalledAt = awaitStall(backendSent);
+            long stalledAt = Await.stall(backendSent, Duration.ofSeconds(10), "bytes the backend wrote");
             assertThat(stalledAt).as("bytes the backend got rid of").isLessThan(16L * 1024 * 1024);
 
             // Reading a little lets a little more through: the backend follows the client's pace.
@@ -176,27 +176,13 @@ class SlowClientCasesIT {
             while (read < 4L * 1024 * 1024) {
                 read += client.input().read(buffer);
             }
-            long afterRead = awaitStall(backendSent);
+            long afterRead = Await.stall(backendSent, Duration.ofSeconds(10), "bytes the backend wrote");
             assertThat(afterRead).isGreaterThan(stalledAt).isLessThan(stalledAt + read + 16L * 1024 * 1024);
         }
         // The client left mid-download: the backend's connection is closed too.
         assertThat(backend.requests().get(0).connection().waitForPeerClose(Duration.ofSeconds(5))).isTrue();
     }
 
-    /** Waits until {@code counter} has not moved for 500 ms; returns its value. */
-    private static long awaitStall(AtomicLong counter) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        long last = -1;
-        while (System.nanoTime() < deadline) {
-            long now = counter.get();
-            if (now == last) {
-                return now;
-            }
-            last = now;
-            Thread.sleep(500);
-        }
-        throw new AssertionError("the backend kept writing for 10 s: " + counter.get() + " bytes");
-    }
 
     @Test
     @DisplayName("S3: a client that reads nothing while a response waits is disconnected at server.write_timeout, and the backend with it")
