@@ -21,10 +21,6 @@ public final class FilterChain {
         return filters.isEmpty() ? EMPTY : new FilterChain(filters);
     }
 
-    public static FilterChain empty() {
-        return EMPTY;
-    }
-
     public int size() {
         return filters.length;
     }
