@@ -91,7 +91,7 @@ final class ConfigReader {
     private GatewayConfig gateway(YamlNode root) {
         if (root.kind() != YamlNode.Kind.MAPPING) {
             problems.at(root, "the top level must be a mapping with the sections server, auth, rate_limit, cors,"
-                    + " backend and routes, got " + root.describe());
+                    + " backend, upstreams and routes, got " + root.describe());
             return null;
         }
         Section top = new Section(root, "");
@@ -100,12 +100,13 @@ final class ConfigReader {
         RateLimitConfig rateLimit = rateLimit(top.section("rate_limit"));
         CorsConfig cors = cors(top.section("cors"));
         BackendConfig backend = backend(top.section("backend"));
-        List<RouteConfig> routes = routes(top.required("routes"));
+        Map<String, UpstreamConfig> upstreams = new UpstreamsReader().upstreams(top.section("upstreams"));
+        List<RouteConfig> routes = routes(top.required("routes"), upstreams);
         top.rejectUnknownKeys();
         if (!problems.isEmpty()) {
             return null;
         }
-        return new GatewayConfig(server, auth, rateLimit, cors, backend, routes);
+        return new GatewayConfig(server, auth, rateLimit, cors, backend, upstreams, routes);
     }
 
     private ServerConfig server(Section s) {
@@ -504,7 +505,7 @@ final class ConfigReader {
         return new BackendConfig(connect, maxIdle, idle);
     }
 
-    private List<RouteConfig> routes(YamlNode node) {
+    private List<RouteConfig> routes(YamlNode node, Map<String, UpstreamConfig> upstreams) {
         if (node == null) {
             return List.of();
         }
@@ -519,7 +520,7 @@ final class ConfigReader {
         List<RouteConfig> routes = new ArrayList<>();
         Map<String, YamlNode> seenPrefixes = new HashMap<>();
         for (YamlNode item : node.items()) {
-            RouteConfig route = route(item, seenPrefixes);
+            RouteConfig route = route(item, seenPrefixes, upstreams);
             if (route != null) {
                 routes.add(route);
             }
@@ -527,7 +528,8 @@ final class ConfigReader {
         return routes;
     }
 
-    private RouteConfig route(YamlNode item, Map<String, YamlNode> seenPrefixes) {
+    private RouteConfig route(YamlNode item, Map<String, YamlNode> seenPrefixes,
+                              Map<String, UpstreamConfig> upstreams) {
         if (item.kind() != YamlNode.Kind.MAPPING) {
             typeError(item, "each route", "a mapping with a prefix and an upstream");
             return null;
@@ -548,7 +550,19 @@ final class ConfigReader {
                 }
             }
         }
-        List<URI> upstream = upstream(s.required("upstream"));
+        YamlNode upstreamNode = s.required("upstream");
+        UpstreamConfig named = null;
+        List<URI> upstream = List.of();
+        if (upstreamNode != null && UpstreamsReader.isName(upstreamNode)) {
+            named = upstreams.get(upstreamNode.text());
+            if (named == null) {
+                problems.at(upstreamNode, "upstream '" + printable(upstreamNode.text()) + "' is neither a URL nor"
+                        + " the name of an entry of upstreams" + (upstreams.isEmpty() ? " (there are none)"
+                        : " (" + join(upstreams.keySet()) + ")"));
+            }
+        } else {
+            upstream = upstream(upstreamNode);
+        }
         boolean stripPrefix = bool(s.optional("strip_prefix"), "strip_prefix", false);
         boolean preserveHost = bool(s.optional("preserve_host"), "preserve_host", false);
         AuthMode auth = authMode(s.optional("auth"));
@@ -556,10 +570,11 @@ final class ConfigReader {
                 RouteConfig.DEFAULT_TIMEOUT);
         long maxBody = size(s.optional("max_body"), "max_body", 0, MAX_BODY, RouteConfig.DEFAULT_MAX_BODY);
         s.rejectUnknownKeys();
-        if (prefix == null || upstream.isEmpty()) {
+        if (prefix == null || (upstream.isEmpty() && named == null)) {
             return null;
         }
-        return new RouteConfig(prefix, upstream, stripPrefix, preserveHost, auth, timeout, maxBody);
+        UpstreamConfig target = named != null ? named : UpstreamConfig.inline(prefix, upstream);
+        return new RouteConfig(prefix, target, stripPrefix, preserveHost, auth, timeout, maxBody);
     }
 
     /** The rules that make prefix matching on segment boundaries unambiguous; null when the prefix is fine. */
@@ -596,7 +611,7 @@ final class ConfigReader {
         }
         List<YamlNode> items;
         if (node.kind() != YamlNode.Kind.LIST && node.kind() != YamlNode.Kind.STRING) {
-            typeError(node, "upstream", "a URL or a list of URLs");
+            typeError(node, "upstream", "a URL, a list of URLs or the name of an entry of upstreams");
             return List.of();
         } else if (node.kind() == YamlNode.Kind.LIST) {
             items = node.items();
@@ -668,6 +683,243 @@ final class ConfigReader {
             default:
                 problems.at(node, "auth must be api_key or none, got '" + text + "'");
                 return AuthMode.API_KEY;
+        }
+    }
+
+    /** The top-level {@code upstreams} map: named backend services with their balancing and failure handling. */
+    private final class UpstreamsReader {
+
+        private static final Duration MAX_CHECK_INTERVAL = Duration.ofHours(1);
+        private static final Duration TEN_MS = Duration.ofMillis(10);
+        private static final Duration MAX_CHECK_TIMEOUT = Duration.ofMinutes(1);
+        private static final Duration MAX_OPEN_FOR = Duration.ofHours(24);
+
+        /** A route's {@code upstream} that is a plain word, not a URL, names an entry of {@code upstreams}. */
+        static boolean isName(YamlNode node) {
+            return node.kind() == YamlNode.Kind.STRING && node.text().matches("[A-Za-z0-9_.-]+");
+        }
+
+        Map<String, UpstreamConfig> upstreams(Section s) {
+            Map<String, UpstreamConfig> upstreams = new java.util.LinkedHashMap<>();
+            if (!s.present()) {
+                return upstreams;
+            }
+            for (Map.Entry<String, YamlNode> entry : s.node.entries().entrySet()) {
+                String name = entry.getKey();
+                YamlNode node = entry.getValue();
+                if (!name.matches("[A-Za-z0-9_.-]{1,64}")) {
+                    problems.atKey(node, node.pointer(), "upstream name '" + printable(name) + "' must be 1 to 64"
+                            + " letters, digits, '_', '-' or '.'");
+                    continue;
+                }
+                if (node.kind() != YamlNode.Kind.MAPPING) {
+                    typeError(node, "upstream " + name, "a mapping with targets");
+                    continue;
+                }
+                UpstreamConfig upstream = upstream(name, new Section(node, node.pointer()));
+                if (upstream != null) {
+                    upstreams.put(name, upstream);
+                }
+            }
+            return upstreams;
+        }
+
+        private UpstreamConfig upstream(String name, Section s) {
+            List<UpstreamConfig.Target> targets = targets(s.required("targets"));
+            UpstreamConfig.Balance balance = balance(s.optional("balance"));
+            Section check = s.section("health_check");
+            HealthCheckConfig healthCheck = check.present() ? healthCheck(check) : null;
+            CircuitBreakerConfig breaker = circuitBreaker(s.section("circuit_breaker"));
+            int maxRequests = (int) integer(s.optional("max_requests"), "max_requests", 1, 1_000_000,
+                    UpstreamConfig.DEFAULT_MAX_REQUESTS);
+            RetryConfig retries = retries(s.section("retries"));
+            s.rejectUnknownKeys();
+            if (targets.isEmpty() || breaker == null || retries == null) {
+                return null;
+            }
+            return new UpstreamConfig(name, targets, balance, healthCheck, breaker, maxRequests, retries, false);
+        }
+
+        private List<UpstreamConfig.Target> targets(YamlNode node) {
+            if (node == null) {
+                return List.of();
+            }
+            if (node.kind() != YamlNode.Kind.LIST && node.kind() != YamlNode.Kind.STRING) {
+                typeError(node, "targets", "a URL or a list of URLs and {url, weight} mappings");
+                return List.of();
+            }
+            List<YamlNode> items = node.kind() == YamlNode.Kind.LIST ? node.items() : List.of(node);
+            if (items.isEmpty()) {
+                problems.at(node, "targets must list at least one URL");
+                return List.of();
+            }
+            List<UpstreamConfig.Target> targets = new ArrayList<>();
+            Map<URI, YamlNode> seen = new HashMap<>();
+            boolean ok = true;
+            for (YamlNode item : items) {
+                YamlNode urlNode = item;
+                int weight = 1;
+                if (item.kind() == YamlNode.Kind.MAPPING) {
+                    Section t = new Section(item, item.pointer());
+                    urlNode = t.required("url");
+                    weight = (int) integer(t.optional("weight"), "weight", 1, UpstreamConfig.MAX_WEIGHT, 1);
+                    t.rejectUnknownKeys();
+                }
+                String text = urlNode == null ? null : string(urlNode, "target url", null);
+                URI url = text == null ? null : upstreamUri(urlNode, text);
+                if (url == null) {
+                    ok = false;
+                    continue;
+                }
+                YamlNode first = seen.putIfAbsent(url, urlNode);
+                if (first != null) {
+                    problems.at(urlNode, "target " + url + " is listed twice (first at line " + first.line() + ")");
+                    ok = false;
+                    continue;
+                }
+                targets.add(new UpstreamConfig.Target(url, weight));
+            }
+            return ok ? targets : List.of();
+        }
+
+        private UpstreamConfig.Balance balance(YamlNode node) {
+            String text = string(node, "balance", "least_request");
+            return switch (text) {
+                case "least_request" -> UpstreamConfig.Balance.LEAST_REQUEST;
+                case "round_robin" -> UpstreamConfig.Balance.ROUND_ROBIN;
+                default -> {
+                    problems.at(node, "balance must be least_request or round_robin, got '" + printable(text) + "'");
+                    yield UpstreamConfig.Balance.LEAST_REQUEST;
+                }
+            };
+        }
+
+        private HealthCheckConfig healthCheck(Section s) {
+            YamlNode pathNode = s.optional("path");
+            String path = string(pathNode, "path", "/health");
+            if (pathNode != null && (!path.startsWith("/") || hasSpaceOrControl(path) || path.contains("#"))) {
+                problems.at(pathNode, "health_check path must be a path like /health, got '" + printable(path) + "'");
+                path = "/health";
+            }
+            Duration interval = duration(s.optional("interval"), "interval", TEN_MS, MAX_CHECK_INTERVAL,
+                    HealthCheckConfig.DEFAULT_INTERVAL);
+            Duration timeout = duration(s.optional("timeout"), "timeout", ONE_MS, MAX_CHECK_TIMEOUT,
+                    HealthCheckConfig.DEFAULT_TIMEOUT);
+            int healthyAfter = (int) integer(s.optional("healthy_after"), "healthy_after", 1, 100,
+                    HealthCheckConfig.DEFAULT_HEALTHY_AFTER);
+            int unhealthyAfter = (int) integer(s.optional("unhealthy_after"), "unhealthy_after", 1, 100,
+                    HealthCheckConfig.DEFAULT_UNHEALTHY_AFTER);
+            int[] expect = expect(s.optional("expect"));
+            s.rejectUnknownKeys();
+            return new HealthCheckConfig(path, interval, timeout, healthyAfter, unhealthyAfter, expect[0], expect[1]);
+        }
+
+        /** {@code NNN-NNN} (or one status), within 100..599. */
+        private int[] expect(YamlNode node) {
+            int[] fallback = {200, 399};
+            if (node == null) {
+                return fallback;
+            }
+            String text = node.text() == null ? "" : node.text().trim();
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("([1-5][0-9]{2})(?:-([1-5][0-9]{2}))?")
+                    .matcher(text);
+            if ((node.kind() != YamlNode.Kind.STRING && node.kind() != YamlNode.Kind.INTEGER) || !m.matches()) {
+                problems.at(node, "expect must be a status range NNN-NNN like 200-399, got "
+                        + (node.kind() == YamlNode.Kind.STRING ? "'" + printable(text) + "'" : node.describe()));
+                return fallback;
+            }
+            int low = Integer.parseInt(m.group(1));
+            int high = m.group(2) == null ? low : Integer.parseInt(m.group(2));
+            if (low > high) {
+                problems.at(node, "expect range " + text + " is empty: its low end is above its high end");
+                return fallback;
+            }
+            return new int[] {low, high};
+        }
+
+        private CircuitBreakerConfig circuitBreaker(Section s) {
+            CircuitBreakerConfig d = CircuitBreakerConfig.defaults();
+            boolean enabled = bool(s.optional("enabled"), "enabled", true);
+            int failures = (int) integer(s.optional("failures"), "failures", 1, 10_000, d.failures());
+            Set<Integer> statuses = statuses(s.optional("failure_statuses"), "failure_statuses", 500, 599,
+                    d.failureStatuses());
+            Duration openFor = duration(s.optional("open_for"), "open_for", ONE_MS, MAX_OPEN_FOR, d.openFor());
+            YamlNode maxNode = s.optional("max_open_for");
+            Duration maxOpenFor = duration(maxNode, "max_open_for", ONE_MS, MAX_OPEN_FOR,
+                    d.maxOpenFor().compareTo(openFor) < 0 ? openFor : d.maxOpenFor());
+            int halfOpen = (int) integer(s.optional("half_open_requests"), "half_open_requests", 1, 1000,
+                    d.halfOpenRequests());
+            s.rejectUnknownKeys();
+            if (maxOpenFor.compareTo(openFor) < 0) {
+                problems.at(maxNode, "max_open_for (" + Durations.format(maxOpenFor) + ") must not be shorter than"
+                        + " open_for (" + Durations.format(openFor) + ")");
+                return null;
+            }
+            return new CircuitBreakerConfig(enabled, failures, statuses, openFor, maxOpenFor, halfOpen);
+        }
+
+        private RetryConfig retries(Section s) {
+            RetryConfig d = RetryConfig.defaults();
+            int attempts = (int) integer(s.optional("attempts"), "attempts", 0, 10, d.attempts());
+            YamlNode onNode = s.optional("on");
+            Set<RetryConfig.Outcome> on = d.on();
+            Set<Integer> onStatuses = d.onStatuses();
+            if (onNode != null) {
+                on = new java.util.HashSet<>();
+                onStatuses = new java.util.HashSet<>();
+                List<YamlNode> items = onNode.kind() == YamlNode.Kind.LIST ? onNode.items() : List.of(onNode);
+                for (YamlNode item : items) {
+                    if (item.kind() == YamlNode.Kind.INTEGER) {
+                        onStatuses.addAll(statuses(item, "retries on", 400, 599, Set.of()));
+                        continue;
+                    }
+                    String text = string(item, "retries on entries", "");
+                    switch (text) {
+                        case "connect_failure" -> on.add(RetryConfig.Outcome.CONNECT_FAILURE);
+                        case "reset" -> on.add(RetryConfig.Outcome.RESET);
+                        case "timeout" -> on.add(RetryConfig.Outcome.TIMEOUT);
+                        default -> {
+                            if (item.kind() == YamlNode.Kind.STRING) {
+                                problems.at(item, "retries on entries must be connect_failure, reset, timeout or a"
+                                        + " status 400-599, got '" + printable(text) + "'");
+                            }
+                        }
+                    }
+                }
+            }
+            int budget = percent(s.optional("budget"), "budget", d.budgetPercent());
+            s.rejectUnknownKeys();
+            return new RetryConfig(attempts, on, onStatuses, budget);
+        }
+
+        /** A percentage: {@code 20%} or {@code 20}, within 0..100. */
+        private int percent(YamlNode node, String label, int fallback) {
+            if (node == null) {
+                return fallback;
+            }
+            String text = node.text() == null ? "" : node.text().trim();
+            if ((node.kind() == YamlNode.Kind.STRING || node.kind() == YamlNode.Kind.INTEGER)
+                    && text.matches("[0-9]{1,3}%?")) {
+                int value = Integer.parseInt(text.replace("%", ""));
+                if (value <= 100) {
+                    return value;
+                }
+            }
+            problems.at(node, label + " must be a percentage from 0% to 100%, like 20%, got "
+                    + (node.kind() == YamlNode.Kind.STRING ? "'" + printable(text) + "'" : node.describe()));
+            return fallback;
+        }
+
+        private Set<Integer> statuses(YamlNode node, String label, int min, int max, Set<Integer> fallback) {
+            if (node == null) {
+                return fallback;
+            }
+            List<YamlNode> items = node.kind() == YamlNode.Kind.LIST ? node.items() : List.of(node);
+            Set<Integer> statuses = new java.util.HashSet<>();
+            for (YamlNode item : items) {
+                statuses.add((int) integer(item, label + " entries", min, max, min));
+            }
+            return statuses;
         }
     }
 

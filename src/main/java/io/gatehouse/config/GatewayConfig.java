@@ -1,6 +1,9 @@
 package io.gatehouse.config;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /** The whole validated contents of {@code gateway.yaml}. Immutable; replaced as a whole, never edited. */
@@ -10,6 +13,7 @@ public record GatewayConfig(
         RateLimitConfig rateLimit,
         CorsConfig cors,
         BackendConfig backend,
+        Map<String, UpstreamConfig> upstreams,
         List<RouteConfig> routes) {
 
     public GatewayConfig {
@@ -18,12 +22,22 @@ public record GatewayConfig(
         Objects.requireNonNull(rateLimit, "rateLimit");
         Objects.requireNonNull(cors, "cors");
         Objects.requireNonNull(backend, "backend");
+        upstreams = Collections.unmodifiableMap(new LinkedHashMap<>(upstreams));
         routes = List.copyOf(routes);
+    }
+
+    /** The upstream of each route, named ones once each, in config order (named first, then inline ones). */
+    public List<UpstreamConfig> allUpstreams() {
+        Map<String, UpstreamConfig> all = new LinkedHashMap<>(upstreams);
+        for (RouteConfig route : routes) {
+            all.putIfAbsent(route.upstream().name(), route.upstream());
+        }
+        return List.copyOf(all.values());
     }
 
     /** Every section at its defaults (no API keys) with the given routes; handy in tests. */
     public static GatewayConfig defaults(List<RouteConfig> routes) {
         return new GatewayConfig(ServerConfig.defaults(), AuthConfig.defaults(), RateLimitConfig.defaults(),
-                CorsConfig.defaults(), BackendConfig.defaults(), routes);
+                CorsConfig.defaults(), BackendConfig.defaults(), Map.of(), routes);
     }
 }

@@ -6,12 +6,12 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * One entry of {@code routes}: a path prefix and the backend targets it forwards to. Each target is an
+ * One entry of {@code routes}: a path prefix and the upstream it forwards to. Each target of the upstream is an
  * {@code http} URI with a host, an optional port and an optional base path that never ends in '/' (empty when
  * there is none), so that {@code basePath + requestPath} needs no further care.
  *
  * @param prefix       the path prefix, matched on segment boundaries
- * @param upstream     the backend targets, at least one
+ * @param upstream     the named upstream, or the inline one around the URLs the route lists
  * @param stripPrefix  remove the prefix before forwarding
  * @param preserveHost forward the client's {@code Host} instead of the backend's
  * @param auth         whether the route requires an API key
@@ -22,7 +22,7 @@ import java.util.Objects;
  */
 public record RouteConfig(
         String prefix,
-        List<URI> upstream,
+        UpstreamConfig upstream,
         boolean stripPrefix,
         boolean preserveHost,
         AuthMode auth,
@@ -36,24 +36,27 @@ public record RouteConfig(
 
     public RouteConfig {
         Objects.requireNonNull(prefix, "prefix");
-        upstream = List.copyOf(upstream);
+        Objects.requireNonNull(upstream, "upstream");
         Objects.requireNonNull(auth, "auth");
         Objects.requireNonNull(timeout, "timeout");
         if (!prefix.startsWith("/")) {
             throw new IllegalArgumentException("prefix must start with '/': " + prefix);
-        }
-        if (upstream.isEmpty()) {
-            throw new IllegalArgumentException("route " + prefix + " has no upstream");
         }
         if (maxBody < 0) {
             throw new IllegalArgumentException("negative maxBody: " + maxBody);
         }
     }
 
-    /** A route with the default body limit ({@value #DEFAULT_MAX_BODY} bytes). */
-    public RouteConfig(String prefix, List<URI> upstream, boolean stripPrefix, boolean preserveHost, AuthMode auth,
+    /** A route with inline targets: the upstream around them takes every default. */
+    public RouteConfig(String prefix, List<URI> urls, boolean stripPrefix, boolean preserveHost, AuthMode auth,
+            Duration timeout, long maxBody) {
+        this(prefix, UpstreamConfig.inline(prefix, urls), stripPrefix, preserveHost, auth, timeout, maxBody);
+    }
+
+    /** A route with inline targets and the default body limit ({@value #DEFAULT_MAX_BODY} bytes). */
+    public RouteConfig(String prefix, List<URI> urls, boolean stripPrefix, boolean preserveHost, AuthMode auth,
             Duration timeout) {
-        this(prefix, upstream, stripPrefix, preserveHost, auth, timeout, DEFAULT_MAX_BODY);
+        this(prefix, urls, stripPrefix, preserveHost, auth, timeout, DEFAULT_MAX_BODY);
     }
 
     /** A route with every optional key at its default: no prefix stripping, API key required, 30 s, 10 MiB. */

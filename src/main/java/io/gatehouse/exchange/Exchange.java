@@ -3,6 +3,8 @@ package io.gatehouse.exchange;
 import io.gatehouse.auth.ApiClient;
 import io.gatehouse.ratelimit.RateLimitDecision;
 import io.gatehouse.routing.Route;
+import io.gatehouse.upstream.Endpoint;
+import io.gatehouse.upstream.Upstream;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -42,7 +44,10 @@ public final class Exchange {
     private ApiClient client;
     private RateLimitDecision rateLimit;
     private long maxBody;
+    private Upstream upstream;
+    private Endpoint endpoint;
     private String backend;
+    private int attempts;
     private int status;
     private String failure;
     private boolean logged;
@@ -132,9 +137,24 @@ public final class Exchange {
     public long maxBody() { return maxBody; }
     public void maxBody(long maxBody) { this.maxBody = maxBody; }
 
-    /** The backend target the request went to, for the access log. */
+    /** The route's upstream in this snapshot, set by the upstream filter. */
+    public Upstream upstream() { return upstream; }
+    /** The endpoint the balancer picked for the first attempt; the proxy takes it, or another if it filled up. */
+    public Endpoint endpoint() { return endpoint; }
+    public void upstream(Upstream upstream, Endpoint endpoint) {
+        this.upstream = upstream;
+        this.endpoint = endpoint;
+    }
+
+    /** The backend targets the attempts went to, comma-separated in order, for the access log; null before any. */
     public String backend() { return backend; }
-    public void backend(String backend) { this.backend = backend; }
+    /** How many attempts were made on backends. */
+    public int attempts() { return attempts; }
+    /** An attempt starts on {@code target}. */
+    public void backend(String target) {
+        this.backend = attempts == 0 ? target : backend + "," + target;
+        attempts++;
+    }
 
     /** The final response's status once its head is written; 0 before. */
     public int status() { return status; }

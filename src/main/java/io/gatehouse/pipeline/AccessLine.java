@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
  * Immutable. The query string is left out: it can carry secrets; API keys never reach the line.
  */
 record AccessLine(String method, String path, String rawUri, int status, long micros, String client,
-                  AsciiString requestId, String backend, String failure) {
+                  AsciiString requestId, String backend, int attempts, String failure) {
 
     private static final int MAX_LOGGED_URI = 256;
 
@@ -19,10 +19,13 @@ record AccessLine(String method, String path, String rawUri, int status, long mi
         return new AccessLine(exchange.method().name(), exchange.path(), exchange.rawUri(), exchange.status(),
                 TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - exchange.startNanos()),
                 exchange.client() != null ? exchange.client().name() : null, exchange.requestIdValue(),
-                exchange.backend(), exchange.failure());
+                exchange.backend(), exchange.attempts(), exchange.failure());
     }
 
-    /** {@code GET /api/users/42 -> 200 (1.9ms) [mobile-app] request_id=… backend=localhost:4001}. */
+    /**
+     * {@code GET /api/users/42 -> 200 (1.9ms) [mobile-app] request_id=… backend=localhost:4001}; after retries
+     * {@code backend=localhost:4001,localhost:4011 attempts=2}.
+     */
     @Override
     public String toString() {
         StringBuilder line = new StringBuilder(160)
@@ -33,6 +36,9 @@ record AccessLine(String method, String path, String rawUri, int status, long mi
                 .append(" [").append(client != null ? client : "anonymous").append(']')
                 .append(" request_id=").append(requestId)
                 .append(" backend=").append(backend != null ? backend : "-");
+        if (attempts > 1) {
+            line.append(" attempts=").append(attempts);
+        }
         if (failure != null) {
             line.append(" error=\"").append(failure).append('"');
         }

@@ -8,16 +8,19 @@ import io.gatehouse.exchange.FilterChain;
 import io.gatehouse.exchange.RuntimeConfig;
 import io.gatehouse.ratelimit.RateLimiter;
 import io.gatehouse.auth.ApiKeys;
+import io.gatehouse.upstream.Upstream;
+import io.gatehouse.upstream.Upstreams;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Compiles a config snapshot's filter chains: the order of the request path is written here, once.
  * <p>
  * Every request first runs {@code framing → cors-preflight → health → routing}; then its route's chain, which holds
  * only what that route's config asks for: {@code api-key} and {@code rate-limit} on keyed routes, {@code body-limit}
- * where the route has a limit. A feature adds its filter here, built from its validated config, and only to the
+ * where the route has a limit, and last {@code upstream}, which picks the target. A feature adds its filter here, built from its validated config, and only to the
  * routes that use it.
  */
 public final class Filters {
@@ -28,8 +31,20 @@ public final class Filters {
     private Filters() {
     }
 
-    /** Compiles {@code config} with its chains; {@code limiter} outlives the snapshot and is shared by all. */
+    /**
+     * Compiles {@code config} with its chains, with upstreams that are never health-checked (for {@code --check}
+     * and tests of the request path); {@code limiter} outlives the snapshot and is shared by all.
+     */
     public static RuntimeConfig compile(GatewayConfig config, RateLimiter limiter) {
+        return compile(config, limiter, Upstreams.withoutChecks(System::nanoTime));
+    }
+
+    /**
+     * Compiles {@code config} with its chains. {@code limiter} and {@code upstreams} outlive the snapshot: the
+     * registry keeps the health and breaker state of targets that stay, and checks the targets of this config.
+     */
+    public static RuntimeConfig compile(GatewayConfig config, RateLimiter limiter, Upstreams upstreams) {
+        Map<String, Upstream> byName = upstreams.load(config);
         ApiKeys keys = ApiKeys.of(config.auth().keys());
         ApiKeyFilter apiKey = new ApiKeyFilter(config.auth().header(), keys);
         RateLimitFilter rateLimit = new RateLimitFilter(limiter);
@@ -45,6 +60,7 @@ public final class Filters {
             if (rc.auth() == AuthMode.API_KEY) {
                 filters.add(rateLimit);
             }
+            filters.add(new UpstreamFilter(byName.get(rc.upstream().name())));
             return FilterChain.of(filters);
         });
     }
@@ -55,7 +71,9 @@ public final class Filters {
         for (var route : snapshot.routes().routes()) {
             List<String> names = new ArrayList<>(snapshot.entry().names());
             names.addAll(snapshot.chain(route).names());
-            names.add("proxy(" + route.targets().get(0) + ")");
+            var targets = route.config().upstream().targets().stream()
+                    .map(t -> t.weight() == 1 ? t.url().toString() : t.url() + "*" + t.weight()).toList();
+            names.add("proxy(" + String.join(", ", targets) + ")");
             lines.add(route.prefix() + ": " + String.join(" -> ", names));
         }
         return lines;

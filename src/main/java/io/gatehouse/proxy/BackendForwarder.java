@@ -6,8 +6,8 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 
 /**
- * Forwards a client connection's requests, one at a time, each through a {@link BackendCall} to its route's
- * backend. Owned by the connection's exchange handler, whose context the calls use to read the client and to
+ * Forwards a client connection's requests, one at a time, each through an {@link UpstreamRequest} to its route's
+ * upstream. Owned by the connection's exchange handler, whose context the calls use to read the client and to
  * write the response; confined to that connection's event loop.
  */
 public final class BackendForwarder implements Forwarder {
@@ -15,7 +15,7 @@ public final class BackendForwarder implements Forwarder {
     private final BackendPools pools;
     private final ChannelHandlerContext client;
     private final BackendTimer timer;
-    private BackendCall call;
+    private UpstreamRequest upstreamRequest;
     /** Made once per connection: the address text is the same for every request on it. */
     private String clientAddress;
 
@@ -27,22 +27,22 @@ public final class BackendForwarder implements Forwarder {
 
     @Override
     public boolean busy() {
-        return call != null && !call.done();
+        return upstreamRequest != null && !upstreamRequest.done();
     }
 
     @Override
     public void forward(Exchange exchange, HttpRequest request, boolean complete) {
         if (clientAddress == null) {
-            clientAddress = BackendCall.peerAddress(client.channel().remoteAddress());
+            clientAddress = UpstreamRequest.peerAddress(client.channel().remoteAddress());
         }
-        call = new BackendCall(client, clientAddress, exchange, request, pools, timer, complete);
-        call.start();
+        upstreamRequest = new UpstreamRequest(client, clientAddress, exchange, request, pools, timer, complete);
+        upstreamRequest.start();
     }
 
     @Override
     public void content(HttpContent content) {
-        if (call != null) {
-            call.onClientContent(content);
+        if (upstreamRequest != null) {
+            upstreamRequest.onClientContent(content);
         } else {
             content.release();
         }
@@ -50,22 +50,22 @@ public final class BackendForwarder implements Forwarder {
 
     @Override
     public void abandon() {
-        if (call != null) {
-            call.abandon();
+        if (upstreamRequest != null) {
+            upstreamRequest.abandon();
         }
     }
 
     @Override
     public void clientWritabilityChanged() {
-        if (call != null) {
-            call.onClientWritabilityChanged();
+        if (upstreamRequest != null) {
+            upstreamRequest.onClientWritabilityChanged();
         }
     }
 
     @Override
     public void clientClosed() {
-        if (call != null) {
-            call.onClientClosed();
+        if (upstreamRequest != null) {
+            upstreamRequest.onClientClosed();
         }
         timer.stop();
     }

@@ -6,14 +6,14 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
 
 /**
- * The last handler of a backend connection. While a call owns the connection it hands every event to that call;
+ * The last handler of a backend connection. While a attempt owns the connection it hands every event to that attempt;
  * while the connection sits idle in its pool, any message or error closes it — a backend has nothing to say on a
  * connection with no request. The pool closes a connection that stays idle too long.
  */
 final class BackendHandler extends ChannelInboundHandlerAdapter {
 
     private final BackendPool pool;
-    private BackendCall call;
+    private BackendAttempt attempt;
 
     BackendHandler(BackendPool pool) {
         this.pool = pool;
@@ -27,18 +27,18 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
         return pool;
     }
 
-    void attach(BackendCall call) {
-        this.call = call;
+    void attach(BackendAttempt attempt) {
+        this.attempt = attempt;
     }
 
     void detach() {
-        this.call = null;
+        this.attempt = null;
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (call != null) {
-            call.onBackendMessage(msg);
+        if (attempt != null) {
+            attempt.onBackendMessage(msg);
         } else {
             ReferenceCountUtil.release(msg);
             ctx.close();
@@ -47,7 +47,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        BackendCall current = call;
+        BackendAttempt current = attempt;
         if (current != null) {
             current.onBackendReadComplete();
         }
@@ -55,7 +55,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        BackendCall current = call;
+        BackendAttempt current = attempt;
         if (current != null) {
             current.onBackendWritabilityChanged();
         }
@@ -64,8 +64,8 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         pool.remove(ctx.channel());
-        BackendCall current = call;
-        call = null;
+        BackendAttempt current = attempt;
+        attempt = null;
         if (current != null) {
             current.onBackendClosed();
         }
@@ -73,7 +73,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        BackendCall current = call;
+        BackendAttempt current = attempt;
         if (current != null) {
             current.onBackendFailure(cause);
         }

@@ -1,5 +1,7 @@
 package io.gatehouse.proxy;
 
+import io.gatehouse.upstream.BackendAddress;
+
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;

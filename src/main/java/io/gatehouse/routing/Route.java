@@ -14,24 +14,23 @@ public final class Route {
     private final RouteConfig config;
     private final String prefix;
     private final boolean root;
+    private final List<URI> targets;
 
     private Route(RouteConfig config, String prefix) {
         this.config = config;
         this.prefix = prefix;
         this.root = "/".equals(prefix);
+        this.targets = config.upstream().urls();
     }
 
     /**
      * Compiles a route. The prefix must already be a normalised path (one trailing slash is tolerated and dropped),
      * otherwise it could never match a normalised request path.
      *
-     * @throws IllegalArgumentException if the prefix is not a normalised path or there is no backend target
+     * @throws IllegalArgumentException if the prefix is not a normalised path
      */
     public static Route of(RouteConfig config) {
         Objects.requireNonNull(config, "config");
-        if (config.upstream().isEmpty()) {
-            throw new IllegalArgumentException("route " + config.prefix() + " has no upstream");
-        }
         return new Route(config, canonicalPrefix(config.prefix()));
     }
 
@@ -66,9 +65,9 @@ public final class Route {
         return prefix;
     }
 
-    /** The backend targets, in config order (one for now; load balancing later). */
+    /** The upstream's target URLs, in config order. */
     public List<URI> targets() {
-        return config.upstream();
+        return targets;
     }
 
     /** Whether this route's prefix covers the normalised path on whole segments. */

@@ -7,6 +7,7 @@ import io.gatehouse.config.ServerConfig;
 import io.gatehouse.proxy.BackendPools;
 import io.gatehouse.ratelimit.RateLimiter;
 import io.gatehouse.ratelimit.RateLimiters;
+import io.gatehouse.upstream.Upstreams;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -32,7 +33,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A running gateway: event loops, the listening socket, the current config and the state that outlives a config
- * (rate-limit counters, backend pools). {@link #start} binds; {@link #shutdown} drains and stops.
+ * (rate-limit counters, backend pools, the health and breaker state of upstream targets). {@link #start} binds; {@link #shutdown} drains and stops.
  */
 public final class GatehouseServer implements AutoCloseable {
 
@@ -45,6 +46,7 @@ public final class GatehouseServer implements AutoCloseable {
     private final EventLoopGroup workerGroup;
     private final DnsAddressResolverGroup resolver;
     private final RateLimiter limiter;
+    private final Upstreams upstreams;
     private final ScheduledExecutorService housekeeping;
     private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
     private final AtomicInteger openConnections = new AtomicInteger();
@@ -69,7 +71,8 @@ public final class GatehouseServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.config.set(Filters.compile(initial, limiter));
+        this.upstreams = Upstreams.checking(System::nanoTime);
+        this.config.set(Filters.compile(initial, limiter, upstreams));
         long sweep = Math.max(1000, initial.rateLimit().window().toMillis());
         housekeeping.scheduleWithFixedDelay(limiter::evictIdle, sweep, sweep, TimeUnit.MILLISECONDS);
     }
@@ -156,7 +159,7 @@ public final class GatehouseServer implements AutoCloseable {
 
     /** Replaces the config for every request that starts from now on; requests in flight keep theirs. */
     public void reload(GatewayConfig next) {
-        config.set(Filters.compile(next, limiter));
+        config.set(Filters.compile(next, limiter, upstreams));
     }
 
     /**
@@ -166,6 +169,7 @@ public final class GatehouseServer implements AutoCloseable {
      */
     public int shutdown(Duration deadline) {
         draining = true;
+        upstreams.close();
         if (serverChannel != null) {
             serverChannel.close().awaitUninterruptibly();
         }
@@ -207,6 +211,7 @@ public final class GatehouseServer implements AutoCloseable {
             pools.closeIdle();
         }
         housekeeping.shutdownNow();
+        upstreams.close();
         limiter.close();
         resolver.close();
         // A short quiet period lets the loops finish what closing the connections started: with io_uring, a

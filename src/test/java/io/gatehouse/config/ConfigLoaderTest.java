@@ -118,7 +118,7 @@ class ConfigLoaderTest {
                     upstream: [http://h:81/, http://h:82/base/, http://h:83/base]
                 """);
 
-        assertThat(config.routes().get(0).upstream()).containsExactly(
+        assertThat(config.routes().get(0).upstream().urls()).containsExactly(
                 URI.create("http://h:81"), URI.create("http://h:82/base"), URI.create("http://h:83/base"));
     }
 

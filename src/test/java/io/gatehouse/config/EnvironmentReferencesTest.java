@@ -41,7 +41,7 @@ class EnvironmentReferencesTest {
                 "API_VERSION", "2"));
 
         assertThat(config.auth().keys()).containsExactly(new ApiKeyConfig("key_live_abc123", "mobile-app", 100));
-        assertThat(config.routes().get(0).upstream()).containsExactly(URI.create("http://users.internal:4001/v2"));
+        assertThat(config.routes().get(0).upstream().urls()).containsExactly(URI.create("http://users.internal:4001/v2"));
     }
 
     @Test
@@ -104,7 +104,7 @@ class EnvironmentReferencesTest {
 
         assertThat(config.cors().allowOrigins()).containsExactly("https://app.example.com", "http://localhost:5173");
         assertThat(config.cors().allowHeaders()).containsExactly("Content-Type", "X-Key");
-        assertThat(config.routes().get(0).upstream())
+        assertThat(config.routes().get(0).upstream().urls())
                 .containsExactly(URI.create("http://10.0.0.1:4001"), URI.create("http://10.0.0.2:4001"));
     }
 

@@ -1,4 +1,4 @@
-package io.gatehouse.proxy;
+package io.gatehouse.upstream;
 
 import java.net.URI;
 

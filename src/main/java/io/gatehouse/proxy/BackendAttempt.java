@@ -1,8 +1,7 @@
 package io.gatehouse.proxy;
 
 import io.gatehouse.exchange.Exchange;
-import io.gatehouse.exchange.GatewayResponses;
-import io.gatehouse.routing.Route;
+import io.gatehouse.upstream.Upstream;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -25,36 +24,31 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
-import java.net.URI;
 
 /**
- * One request forwarded to one backend connection, and its response relayed back. Both channels share an event
- * loop. Bodies stream with read-after-write pacing: the next client chunk is read only when the last one reached
- * the backend socket, and the next backend chunk only when the last one reached the client socket, so a slow side
- * slows the other and nothing is buffered. The backend connection returns to its pool only when the request was
- * fully written, the response fully read and neither side asked to close; otherwise it is closed.
+ * One attempt of an {@link UpstreamRequest} on one backend connection, and its response relayed back. Both channels
+ * share an event loop. Bodies stream with read-after-write pacing: the next client chunk is read only when the last
+ * one reached the backend socket, and the next backend chunk only when the last one reached the client socket, so a
+ * slow side slows the other and nothing is buffered. The backend connection returns to its pool only when the
+ * request was fully written, the response fully read and neither side asked to close; otherwise it is closed.
+ * <p>
+ * A pooled connection that turns out to be closed is replaced once by a fresh one to the same target within the
+ * attempt (that is not a retry). Every other failure before the response began goes to the request, which decides
+ * whether another attempt follows.
  */
-final class BackendCall {
+final class BackendAttempt {
 
-    private static final Logger LOG = LoggerFactory.getLogger(BackendCall.class);
-    private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("X-Forwarded-For");
-    private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("X-Forwarded-Proto");
-    private static final AsciiString X_FORWARDED_HOST = AsciiString.cached("X-Forwarded-Host");
-    private static final AsciiString HTTP = AsciiString.cached("http");
-    static final AsciiString X_CLIENT_NAME = AsciiString.cached("X-Client-Name");
+    private static final Logger LOG = LoggerFactory.getLogger(BackendAttempt.class);
 
+    private final UpstreamRequest owner;
     private final ChannelHandlerContext client;
-    /** The client's IP address as text for {@code X-Forwarded-For}, or null when it has none. */
-    private final String clientAddress;
     private final Exchange exchange;
     private final HttpRequest request;
+    private final Upstream.Lease lease;
     private final BackendPool pool;
     private final boolean expectContinue;
     private final long timeoutNanos;
@@ -71,7 +65,7 @@ final class BackendCall {
     private boolean interim;
     private boolean reusable = true;
     private boolean done;
-    /** The client connection's timer for the backend timeout; {@code watched} while it watches this call. */
+    /** The client connection's timer for the backend timeout; {@code watched} while it watches this attempt. */
     private final BackendTimer timer;
     private boolean watched;
     /** When the backend last made progress, or when we last started waiting on it; see {@link #checkTimeout}. */
@@ -81,72 +75,35 @@ final class BackendCall {
     private boolean continueRelayed;
     /** The response head was written but not flushed yet: the next write (or the end of onResponseHead) flushes. */
     private boolean headUnflushed;
-    /** A piece of the request body that arrived while a retry was reconnecting; written after the head. */
+    /** A piece of the request body that arrived while the connection was being replaced; written after the head. */
     private HttpContent heldContent;
 
-    BackendCall(ChannelHandlerContext client, String clientAddress, Exchange exchange, HttpRequest request,
-                BackendPools pools, BackendTimer timer, boolean complete) {
-        this.client = client;
-        this.clientAddress = clientAddress;
-        this.complete = complete;
-        this.timer = timer;
-        this.exchange = exchange;
-        this.request = request;
-        Route route = exchange.route();
-        URI target = route.targets().get(0);
-        BackendAddress address = BackendAddress.of(target);
-        this.pool = pools.pool(client.channel().eventLoop(), address);
-        this.expectContinue = HttpUtil.is100ContinueExpected(request);
-        this.timeoutNanos = route.config().timeout().toNanos();
-        exchange.backend(address.toString());
-        prepare(route, target, address);
+    BackendAttempt(UpstreamRequest owner, Upstream.Lease lease, BackendPool pool) {
+        this.owner = owner;
+        this.client = owner.client;
+        this.exchange = owner.exchange;
+        this.request = owner.request;
+        this.complete = owner.complete;
+        this.timer = owner.timer;
+        this.expectContinue = owner.expectContinue;
+        this.timeoutNanos = owner.timeoutNanos;
+        this.lease = lease;
+        this.pool = pool;
+        // An earlier attempt already read the client's (empty) body to its end: this one sends the end itself.
+        this.requestSent = !complete && owner.clientEnded();
+        owner.target(lease.endpoint());
+    }
+
+    Upstream.Lease lease() {
+        return lease;
+    }
+
+    boolean headWritten() {
+        return headWritten;
     }
 
     boolean done() {
         return done;
-    }
-
-    /** Rewrites the client's request head, in place, into the one the backend receives. */
-    private void prepare(Route route, URI target, BackendAddress address) {
-        HttpHeaders headers = request.headers();
-        String clientHost = headers.get(HttpHeaderNames.HOST);
-        request.setUri(route.backendUri(exchange.path(), exchange.rawQuery(), target));
-        request.setProtocolVersion(HttpVersion.HTTP_1_1);
-
-        // A key never reaches a backend, on open routes too, and a client never chooses the name the backend trusts.
-        headers.remove(exchange.config().config().auth().header());
-        headers.remove(X_CLIENT_NAME);
-        if (exchange.client() != null) {
-            headers.set(X_CLIENT_NAME, exchange.client().name());
-        }
-        if (!route.config().preserveHost() || clientHost == null) {
-            headers.set(HttpHeaderNames.HOST, address.hostHeader());
-        }
-        String peer = clientAddress;
-        if (peer != null) {
-            if (headers.contains(X_FORWARDED_FOR)) {
-                headers.set(X_FORWARDED_FOR, String.join(", ", headers.getAll(X_FORWARDED_FOR)) + ", " + peer);
-            } else {
-                headers.set(X_FORWARDED_FOR, peer);
-            }
-        }
-        headers.set(X_FORWARDED_PROTO, HTTP);
-        if (clientHost != null) {
-            headers.set(X_FORWARDED_HOST, clientHost);
-        } else {
-            headers.remove(X_FORWARDED_HOST);
-        }
-        if (HttpUtil.isTransferEncodingChunked(request)) {
-            headers.remove(HttpHeaderNames.CONTENT_LENGTH);
-            headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
-        }
-    }
-
-    static String peerAddress(SocketAddress address) {
-        if (address instanceof InetSocketAddress inet && inet.getAddress() != null) {
-            return inet.getAddress().getHostAddress();
-        }
-        return null;
     }
 
     void start() {
@@ -173,9 +130,9 @@ final class BackendCall {
             Throwable cause = future.cause();
             LOG.debug("connect to {} failed: {}", pool.address(), cause.toString());
             if (cause instanceof ConnectTimeoutException) {
-                respondError(HttpResponseStatus.GATEWAY_TIMEOUT, "Upstream timeout", "backend connect timeout");
+                fail(UpstreamRequest.Failure.CONNECT_TIMEOUT, "backend connect timeout");
             } else {
-                respondError(HttpResponseStatus.BAD_GATEWAY, "Service unavailable", "backend connect failed");
+                fail(UpstreamRequest.Failure.CONNECT_FAILURE, "backend connect failed");
             }
             return;
         }
@@ -283,7 +240,7 @@ final class BackendCall {
             reusable = false;
             LOG.debug("malformed response from {}: {}", pool.address(), result.cause().toString());
             if (!responseStarted) {
-                respondError(HttpResponseStatus.BAD_GATEWAY, "Bad gateway", "malformed backend response");
+                fail(UpstreamRequest.Failure.BAD_RESPONSE, "malformed backend response");
             } else {
                 abort("malformed backend response");
             }
@@ -305,7 +262,7 @@ final class BackendCall {
             interim = true;
             if (code == 101) {
                 reusable = false;
-                respondError(HttpResponseStatus.BAD_GATEWAY, "Bad gateway", "unexpected protocol switch");
+                fail(UpstreamRequest.Failure.BAD_RESPONSE, "unexpected protocol switch");
                 return;
             }
             if (code == 100 && expectContinue && !requestSent) {
@@ -320,7 +277,12 @@ final class BackendCall {
         if (framingProblem != null) {
             reusable = false;
             LOG.debug("response from {} refused: {}", pool.address(), framingProblem);
-            respondError(HttpResponseStatus.BAD_GATEWAY, "Bad gateway", "backend response " + framingProblem);
+            fail(UpstreamRequest.Failure.BAD_RESPONSE, "backend response " + framingProblem);
+            return;
+        }
+        if (!owner.onResponseHead(this, code)) {
+            // Another attempt takes over (this one was discarded): the response goes nowhere.
+            ReferenceCountUtil.release(response);
             return;
         }
         responseStarted = true;
@@ -360,7 +322,7 @@ final class BackendCall {
         if (!responseStarted) {
             content.release();
             reusable = false;
-            respondError(HttpResponseStatus.BAD_GATEWAY, "Bad gateway", "malformed backend response");
+            fail(UpstreamRequest.Failure.BAD_RESPONSE, "malformed backend response");
             return;
         }
         boolean last = content instanceof LastHttpContent;
@@ -457,16 +419,19 @@ final class BackendCall {
         backendLost("backend connection failed");
     }
 
-    /** The backend connection is gone: retry when that is safe, else 502 before the response began, abort after. */
+    /**
+     * The backend connection is gone: a stale pooled one is replaced when that is safe; before the response began
+     * the request decides what follows; after, the client connection is aborted.
+     */
     private void backendLost(String reason) {
         if (done) {
             return;
         }
         reusable = false;
-        if (canRetry()) {
-            retry();
+        if (canReplaceConnection()) {
+            replaceConnection();
         } else if (!responseStarted) {
-            respondError(HttpResponseStatus.BAD_GATEWAY, "Service unavailable", reason);
+            fail(UpstreamRequest.Failure.RESET, reason);
         } else {
             abort(reason + " mid-response");
         }
@@ -477,18 +442,12 @@ final class BackendCall {
      * when nothing of the request can have been processed: the head never went out, or the method is idempotent
      * and no body byte was sent.
      */
-    private boolean canRetry() {
+    private boolean canReplaceConnection() {
         return reused && !retried && !responseStarted && !interim && requestBodyBytes == 0
-                && (!headWritten || isIdempotent(request.method()));
+                && (!headWritten || UpstreamRequest.idempotent(request.method()));
     }
 
-    private static boolean isIdempotent(HttpMethod method) {
-        return HttpMethod.GET.equals(method) || HttpMethod.HEAD.equals(method) || HttpMethod.PUT.equals(method)
-                || HttpMethod.DELETE.equals(method) || HttpMethod.OPTIONS.equals(method)
-                || HttpMethod.TRACE.equals(method);
-    }
-
-    private void retry() {
+    private void replaceConnection() {
         retried = true;
         Channel stale = backend;
         backend = null;
@@ -531,7 +490,7 @@ final class BackendCall {
         }
         reusable = false;
         if (!responseStarted) {
-            respondError(HttpResponseStatus.GATEWAY_TIMEOUT, "Upstream timeout", "backend response timeout");
+            fail(UpstreamRequest.Failure.TIMEOUT, "backend response timeout");
         } else {
             abort("backend response stalled");
         }
@@ -567,19 +526,17 @@ final class BackendCall {
         } else {
             channel.close();
         }
+        owner.onAttemptDone();
     }
 
-    /** Answers the client with an error of the gateway's own, before any of the backend's response was sent. */
-    private void respondError(HttpResponseStatus status, String message, String reason) {
+    /** The attempt failed before any of its response was relayed: its request decides what follows. */
+    private void fail(UpstreamRequest.Failure failure, String reason) {
         done = true;
         cancelTimer();
         releaseHeld();
-        exchange.failure(reason);
         detachAndClose(backend);
         backend = null;
-        if (client.channel().isActive()) {
-            client.writeAndFlush(GatewayResponses.error(client.alloc(), status, message));
-        }
+        owner.onAttemptFailed(this, failure, reason);
     }
 
     /** Ends the client connection without a clean end of message: the response cannot be completed. */
@@ -591,13 +548,21 @@ final class BackendCall {
         detachAndClose(backend);
         backend = null;
         client.close();
+        owner.onAttemptDone();
     }
 
-    /**
-     * The gateway gave up on the request (a client deadline, a body over its limit) and answers the client itself:
-     * the backend request is dropped without a word to the client from here.
-     */
-    void abandon() {
+    /** The request moves on to another attempt: this one's response is dropped with its connection. */
+    void discard() {
+        done = true;
+        reusable = false;
+        cancelTimer();
+        releaseHeld();
+        detachAndClose(backend);
+        backend = null;
+    }
+
+    /** The request ended without an outcome (the gateway gave up, or the client went away). */
+    void cancel() {
         if (done) {
             return;
         }
@@ -606,19 +571,7 @@ final class BackendCall {
         releaseHeld();
         detachAndClose(backend);
         backend = null;
-    }
-
-    /** The client went away: the backend request is abandoned and its connection closed. */
-    void onClientClosed() {
-        if (done) {
-            return;
-        }
-        done = true;
-        cancelTimer();
-        releaseHeld();
-        exchange.failure("client closed the connection");
-        detachAndClose(backend);
-        backend = null;
+        lease.cancelled();
     }
 
     private void releaseHeld() {
