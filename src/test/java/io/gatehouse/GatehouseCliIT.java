@@ -113,8 +113,8 @@ class GatehouseCliIT {
             assertThat(run.awaitExit(EXIT_TIMEOUT)).isZero();
             assertThat(run.stdout()).contains(
                     "  /api/users: framing -> cors-preflight -> health -> routing -> api-key -> body-limit(10485760)"
-                            + " -> rate-limit -> proxy(http://127.0.0.1:4001)\n",
-                    "  /open: framing -> cors-preflight -> health -> routing -> proxy(http://127.0.0.1:4002)\n");
+                            + " -> rate-limit -> upstream -> proxy(http://127.0.0.1:4001)\n",
+                    "  /open: framing -> cors-preflight -> health -> routing -> upstream -> proxy(http://127.0.0.1:4002)\n");
             assertThat(run.stdout()).doesNotContain("key_live_abc123");
         }
     }

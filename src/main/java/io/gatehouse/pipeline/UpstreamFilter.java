@@ -23,7 +23,7 @@ final class UpstreamFilter implements Filter {
 
     UpstreamFilter(Upstream upstream) {
         this.upstream = upstream;
-        this.name = "upstream(" + upstream.name() + ")";
+        this.name = upstream.config().inline() ? "upstream" : "upstream(" + upstream.name() + ")";
     }
 
     @Override

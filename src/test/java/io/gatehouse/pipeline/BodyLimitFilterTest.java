@@ -86,7 +86,7 @@ class BodyLimitFilterTest {
                 """);
 
         assertThat(Filters.describe(config)).containsExactly(
-                "/limited: framing -> cors-preflight -> health -> routing -> body-limit(1024) -> proxy(http://localhost:4001)",
-                "/unlimited: framing -> cors-preflight -> health -> routing -> proxy(http://localhost:4002)");
+                "/limited: framing -> cors-preflight -> health -> routing -> body-limit(1024) -> upstream -> proxy(http://localhost:4001)",
+                "/unlimited: framing -> cors-preflight -> health -> routing -> upstream -> proxy(http://localhost:4002)");
     }
 }

@@ -158,9 +158,9 @@ class RateLimitFilterTest {
     void isOnlyInTheChainOfAKeyedRouteAfterTheKeyCheck() {
         assertThat(Filters.describe(CONFIG)).containsExactly(
                 "/api/users: framing -> cors-preflight -> health -> routing -> api-key -> body-limit(10485760)"
-                        + " -> rate-limit -> proxy(http://localhost:4001)",
+                        + " -> rate-limit -> upstream -> proxy(http://localhost:4001)",
                 "/open: framing -> cors-preflight -> health -> routing -> body-limit(10485760)"
-                        + " -> proxy(http://localhost:4002)");
+                        + " -> upstream -> proxy(http://localhost:4002)");
     }
 
     private static Exchange keyed() {
