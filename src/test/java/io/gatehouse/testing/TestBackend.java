@@ -47,15 +47,26 @@ public final class TestBackend implements AutoCloseable {
     private final List<Connection> connections = new CopyOnWriteArrayList<>();
     private final List<Request> requests = new CopyOnWriteArrayList<>();
 
-    private TestBackend(Responder responder) throws IOException {
+    private TestBackend(Responder responder, int port) throws IOException {
         this.responder = responder;
-        this.server = new ServerSocket(0, 512, InetAddress.getLoopbackAddress());
+        this.server = new ServerSocket();
+        server.setReuseAddress(true);
+        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 512);
         threads.execute(this::acceptLoop);
+    }
+
+    /** A backend on {@code port} of loopback: one that comes back where an earlier one was closed. */
+    public static TestBackend startOn(int port, Responder responder) {
+        try {
+            return new TestBackend(responder, port);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     public static TestBackend start(Responder responder) {
         try {
-            return new TestBackend(responder);
+            return new TestBackend(responder, 0);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
