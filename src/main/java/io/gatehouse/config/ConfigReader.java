@@ -50,6 +50,8 @@ final class ConfigReader {
     private static final List<String> API_KEY_FIELDS = List.of("key", "key_sha256", "name", "rate_limit");
 
     private final Problems problems;
+    /** Every key of {@code upstreams}, valid or not: a route naming a broken one gets no second message. */
+    private final Set<String> declaredUpstreams = new java.util.HashSet<>();
 
     private ConfigReader(Problems problems) {
         this.problems = problems;
@@ -555,7 +557,7 @@ final class ConfigReader {
         List<URI> upstream = List.of();
         if (upstreamNode != null && UpstreamsReader.isName(upstreamNode)) {
             named = upstreams.get(upstreamNode.text());
-            if (named == null) {
+            if (named == null && !declaredUpstreams.contains(upstreamNode.text())) {
                 problems.at(upstreamNode, "upstream '" + printable(upstreamNode.text()) + "' is neither a URL nor"
                         + " the name of an entry of upstreams" + (upstreams.isEmpty() ? " (there are none)"
                         : " (" + join(upstreams.keySet()) + ")"));
@@ -707,6 +709,7 @@ final class ConfigReader {
             for (Map.Entry<String, YamlNode> entry : s.node.entries().entrySet()) {
                 String name = entry.getKey();
                 YamlNode node = entry.getValue();
+                declaredUpstreams.add(name);
                 if (!name.matches("[A-Za-z0-9_.-]{1,64}")) {
                     problems.atKey(node, node.pointer(), "upstream name '" + printable(name) + "' must be 1 to 64"
                             + " letters, digits, '_', '-' or '.'");
