@@ -108,6 +108,11 @@ public final class FlakyBackend implements AutoCloseable {
         return requests().size();
     }
 
+    /** Connections accepted since it last started listening (health checks' included). */
+    public int connectionsAccepted() {
+        return backend.connectionsAccepted();
+    }
+
     /** Health checks received since it last started listening. */
     public int healthChecks() {
         return (int) backend.requests().stream().filter(r -> r.target().startsWith(HEALTH_PATH)).count();
