@@ -64,7 +64,9 @@ public final class Upstream {
 
     private Endpoint roundRobin(Endpoint avoid, long nowNanos) {
         int length = schedule.length;
-        int start = Math.floorMod(next.getAndIncrement(), length);
+        // A retry looks from where the turn is now without taking one, so it does not shift the rotation: the
+        // next request still goes where its turn says.
+        int start = Math.floorMod(avoid == null ? next.getAndIncrement() : next.get(), length);
         for (int i = 0; i < length; i++) {
             Endpoint e = endpoints.get(schedule[(start + i) % length]);
             if (e != avoid && e.available(nowNanos, config.maxRequests())) {
