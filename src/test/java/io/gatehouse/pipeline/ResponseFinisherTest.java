@@ -13,7 +13,9 @@ import io.gatehouse.exchange.Exchange;
 import io.gatehouse.exchange.GatewayResponses;
 import io.gatehouse.exchange.RequestIds;
 import io.gatehouse.exchange.RuntimeConfig;
+import io.gatehouse.config.RateLimitPolicyConfig;
 import io.gatehouse.ratelimit.RateLimitDecision;
+import io.gatehouse.ratelimit.RateLimitResult;
 import io.gatehouse.ratelimit.RateLimiter;
 import io.gatehouse.server.ExchangeHandler;
 import io.gatehouse.testing.HttpFixtures;
@@ -422,12 +424,12 @@ class ResponseFinisherTest {
         }
 
         @Override
-        public RateLimitDecision decideNow(String key, long limit) {
-            return decision;
+        public RateLimitResult decideNow(String key, List<RateLimitPolicyConfig> policies) {
+            return RateLimitResult.of(policies.get(0), decision);
         }
 
         @Override
-        public CompletionStage<RateLimitDecision> acquire(String key, long limit) {
+        public CompletionStage<RateLimitResult> acquire(String key, List<RateLimitPolicyConfig> policies) {
             throw new AssertionError("a local decision needs no future");
         }
     }
