@@ -117,7 +117,8 @@ class ResponseFinisherTest {
         assertThat(second.headers().get(RequestIds.HEADER)).isNotNull().isNotEqualTo(id);
         assertThat(first.headers().get(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN)).isEqualTo("*");
         assertThat(first.headers().get(HttpHeaderNames.ACCESS_CONTROL_EXPOSE_HEADERS))
-                .isEqualTo("X-Request-Id, X-RateLimit-Limit, X-RateLimit-Remaining, Retry-After");
+                .isEqualTo("X-Request-Id, X-RateLimit-Limit, X-RateLimit-Remaining, RateLimit, RateLimit-Policy,"
+                        + " Retry-After");
         first.release();
         second.release();
         assertThat(lines).as("no exchange, no access line").isEmpty();
@@ -150,7 +151,8 @@ class ResponseFinisherTest {
         assertThat((Object) channel.readOutbound()).isSameAs(LastHttpContent.EMPTY_LAST_CONTENT);
         assertThat(head.headers().get(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN)).isEqualTo(ORIGIN);
         assertThat(head.headers().get(HttpHeaderNames.ACCESS_CONTROL_EXPOSE_HEADERS))
-                .isEqualTo("X-Request-Id, X-RateLimit-Limit, X-RateLimit-Remaining, Retry-After");
+                .isEqualTo("X-Request-Id, X-RateLimit-Limit, X-RateLimit-Remaining, RateLimit, RateLimit-Policy,"
+                        + " Retry-After");
         assertThat(head.headers().contains(HttpHeaderNames.ACCESS_CONTROL_MAX_AGE)).isFalse();
         assertThat(head.headers().getAll(HttpHeaderNames.VARY)).containsExactly("origin");
         assertThat(channel.finish()).isFalse();
