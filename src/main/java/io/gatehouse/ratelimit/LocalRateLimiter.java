@@ -6,7 +6,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -39,6 +41,13 @@ public final class LocalRateLimiter implements RateLimiter {
     private final ConcurrentHashMap<RateLimitPolicyConfig, Store> stores = new ConcurrentHashMap<>();
     /** The stores of each list of policies, in the list's order and in lock order; cleared by {@link #retain}. */
     private final ConcurrentHashMap<List<RateLimitPolicyConfig>, Plan> plans = new ConcurrentHashMap<>();
+    /**
+     * The same plans by list identity, copied on write: the request path passes the same few lists (compiled once
+     * per config) on every request, and an identity lookup spares hashing and comparing them. Bounded, since a
+     * caller may also pass a new list each time.
+     */
+    private volatile Map<List<RateLimitPolicyConfig>, Plan> byIdentity = new IdentityHashMap<>();
+    private static final int MAX_IDENTITIES = 4096;
     /** The policies of the running config; null until {@link #retain} is first called (then nothing is dropped). */
     private volatile Set<RateLimitPolicyConfig> live;
 
@@ -56,9 +65,9 @@ public final class LocalRateLimiter implements RateLimiter {
     @Override
     public RateLimitResult decideNow(String key, List<RateLimitPolicyConfig> policies) {
         Objects.requireNonNull(key, "key");
-        Plan plan = plans.get(policies);
+        Plan plan = byIdentity.get(policies);
         if (plan == null) {
-            plan = plans.computeIfAbsent(List.copyOf(policies), this::plan);
+            plan = planFor(policies);
         }
         if (plan.stores.length == 1) {
             Store store = plan.stores[0];
@@ -70,6 +79,22 @@ public final class LocalRateLimiter implements RateLimiter {
                 return result;
             }
         }
+    }
+
+    private Plan planFor(List<RateLimitPolicyConfig> policies) {
+        Plan plan = plans.get(policies);
+        if (plan == null) {
+            plan = plans.computeIfAbsent(List.copyOf(policies), this::plan);
+        }
+        synchronized (plans) {
+            Map<List<RateLimitPolicyConfig>, Plan> current = byIdentity;
+            if (current.size() < MAX_IDENTITIES) {
+                Map<List<RateLimitPolicyConfig>, Plan> next = new IdentityHashMap<>(current);
+                next.put(policies, plan);
+                byIdentity = next;
+            }
+        }
+        return plan;
     }
 
     @Override
@@ -85,7 +110,14 @@ public final class LocalRateLimiter implements RateLimiter {
         }
         live = keep;
         stores.keySet().retainAll(keep);
-        plans.clear();
+        clearPlans();
+    }
+
+    private void clearPlans() {
+        synchronized (plans) {
+            plans.clear();
+            byIdentity = new IdentityHashMap<>();
+        }
     }
 
     /**
@@ -96,7 +128,7 @@ public final class LocalRateLimiter implements RateLimiter {
     public int evictIdle() {
         Set<RateLimitPolicyConfig> keep = live;
         if (keep != null && stores.keySet().retainAll(keep)) {
-            plans.clear();
+            clearPlans();
         }
         long now = nanoClock.getAsLong();
         int evicted = 0;

@@ -31,15 +31,24 @@ public record RateLimitResult(boolean allowed, List<Applied> applied) {
         if (applied.isEmpty()) {
             throw new IllegalArgumentException("a result needs at least one policy");
         }
-        boolean all = applied.stream().allMatch(a -> a.decision().allowed());
-        if (allowed != all) {
+        if (allowed != allAdmit(applied)) {
             throw new IllegalArgumentException("allowed must be true exactly when every policy admitted: " + applied);
         }
     }
 
     /** The result of these decisions: allowed when each one is. */
     public static RateLimitResult of(List<Applied> applied) {
-        return new RateLimitResult(applied.stream().allMatch(a -> a.decision().allowed()), applied);
+        return new RateLimitResult(allAdmit(applied), applied);
+    }
+
+    /** A loop, not a stream: this runs for every rate-limited request. */
+    private static boolean allAdmit(List<Applied> applied) {
+        for (int i = 0; i < applied.size(); i++) {
+            if (!applied.get(i).decision().allowed()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The result for one policy. */
