@@ -250,7 +250,12 @@ class RateLimitFilterTest {
     private static RateLimitFilter keyedFilter(RateLimiter limiter) {
         RuntimeConfig config = config(io.gatehouse.testing.HttpFixtures.YAML, limiter);
         var chain = config.chain(config.routes().match("/api/users"));
-        return (RateLimitFilter) chain.get(chain.size() - 1);
+        for (int i = 0; i < chain.size(); i++) {
+            if (chain.get(i) instanceof RateLimitFilter filter) {
+                return filter;
+            }
+        }
+        throw new AssertionError("no rate-limit filter in " + chain);
     }
 
     private static Verdict run(RuntimeConfig config, Exchange exchange) {
