@@ -4,7 +4,7 @@ import ch.qos.logback.classic.LoggerContext;
 import io.gatehouse.exchange.RuntimeConfig;
 import io.gatehouse.pipeline.AccessLogWriter;
 import io.gatehouse.pipeline.Filters;
-import io.gatehouse.ratelimit.SlidingWindowRateLimiter;
+import io.gatehouse.ratelimit.LocalRateLimiter;
 import io.gatehouse.config.ConfigException;
 import io.gatehouse.config.ConfigLoader;
 import io.gatehouse.config.GatewayConfig;
@@ -102,7 +102,7 @@ public final class Gatehouse {
                 // The chains as the server compiles them; a local limiter stands in for the store, which --check
                 // does not connect to.
                 RuntimeConfig snapshot = Filters.compile(config,
-                        new SlidingWindowRateLimiter(config.rateLimit().window(), System::nanoTime));
+                        new LocalRateLimiter(System::nanoTime));
                 for (String line : Filters.describe(snapshot)) {
                     out.println("  " + line);
                 }

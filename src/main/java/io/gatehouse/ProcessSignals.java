@@ -83,8 +83,8 @@ final class ProcessSignals {
                 || was.transport() != now.transport()) {
             LOG.warn("server.host, server.port, server.io_threads and server.transport take effect after a restart");
         }
-        if (!current.rateLimit().equals(next.rateLimit())) {
-            LOG.warn("rate_limit settings take effect after a restart");
+        if (!current.rateLimit().sameStore(next.rateLimit())) {
+            LOG.warn("rate_limit.store and rate_limit.redis take effect after a restart");
         }
         if (!current.backend().equals(next.backend())) {
             LOG.warn("backend pool settings take effect after a restart");

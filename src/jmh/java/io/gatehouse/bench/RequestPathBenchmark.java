@@ -7,7 +7,7 @@ import io.gatehouse.exchange.RuntimeConfig;
 import io.gatehouse.pipeline.Filters;
 import io.gatehouse.pipeline.ResponseFinisher;
 import io.gatehouse.proxy.Forwarder;
-import io.gatehouse.ratelimit.SlidingWindowRateLimiter;
+import io.gatehouse.ratelimit.LocalRateLimiter;
 import io.gatehouse.server.ClientConnectionHandler;
 import io.gatehouse.server.ClientDeadlineHandler;
 import io.gatehouse.server.ExchangeHandler;
@@ -109,7 +109,7 @@ public class RequestPathBenchmark {
     public void setUp() throws Exception {
         ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("access"))
                 .setLevel(accessLog.equals("on") ? ch.qos.logback.classic.Level.INFO : ch.qos.logback.classic.Level.OFF);
-        SlidingWindowRateLimiter limiter = new SlidingWindowRateLimiter(Duration.ofSeconds(60), System::nanoTime);
+        LocalRateLimiter limiter = new LocalRateLimiter(System::nanoTime);
         RuntimeConfig config = Filters.compile(ConfigLoader.parse(YAML, "bench.yaml"), limiter);
         request = Unpooled.unreleasableBuffer(Unpooled.directBuffer(REQUEST.length).writeBytes(REQUEST));
         channel = new EmbeddedChannel();

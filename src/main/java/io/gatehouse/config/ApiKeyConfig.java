@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 
@@ -16,9 +17,11 @@ import java.util.Objects;
  * @param key       the key as the client sends it, or null when only its hash was given
  * @param keySha256 the key's SHA-256 as 64 lower-case hex digits, or null when the key itself was given
  * @param name      the client's name for logs and rate-limit buckets
- * @param rateLimit requests allowed per rate-limit window
+ * @param rateLimit requests allowed per window of the {@code default} rate-limit policy; 0 when the key has only
+ *                  named policies
+ * @param policies  the names of the key's named rate-limit policies, stacked on the default one; may be empty
  */
-public record ApiKeyConfig(String key, String keySha256, String name, long rateLimit) {
+public record ApiKeyConfig(String key, String keySha256, String name, long rateLimit, List<String> policies) {
 
     private static final int SHA256_HEX_LENGTH = 64;
 
@@ -34,9 +37,15 @@ public record ApiKeyConfig(String key, String keySha256, String name, long rateL
             keySha256 = keySha256.toLowerCase(Locale.ROOT);
         }
         Objects.requireNonNull(name, "name");
-        if (rateLimit < 1) {
-            throw new IllegalArgumentException("rateLimit must be positive: " + rateLimit);
+        policies = List.copyOf(policies);
+        if (rateLimit < 0 || rateLimit == 0 && policies.isEmpty()) {
+            throw new IllegalArgumentException("rateLimit must be positive, or 0 with named policies: " + rateLimit);
         }
+    }
+
+    /** A key with only the default policy. */
+    public ApiKeyConfig(String key, String keySha256, String name, long rateLimit) {
+        this(key, keySha256, name, rateLimit, List.of());
     }
 
     /** A key given as itself. */
@@ -81,6 +90,6 @@ public record ApiKeyConfig(String key, String keySha256, String name, long rateL
     /** Never prints the key or its hash: configs end up in logs and exception messages. */
     @Override
     public String toString() {
-        return "ApiKeyConfig[name=" + name + ", rateLimit=" + rateLimit + "]";
+        return "ApiKeyConfig[name=" + name + ", rateLimit=" + rateLimit + ", policies=" + policies + "]";
     }
 }

@@ -8,7 +8,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -47,11 +49,17 @@ final class ConfigReader {
     private static final String HEALTH_PATH = "/health";
 
     /** The keys of an {@code auth.keys} entry: the only mapping keys there that messages may name. */
-    private static final List<String> API_KEY_FIELDS = List.of("key", "key_sha256", "name", "rate_limit");
+    private static final List<String> API_KEY_FIELDS = List.of("key", "key_sha256", "name", "rate_limit", "policies");
 
     private final Problems problems;
     /** Every key of {@code upstreams}, valid or not: a route naming a broken one gets no second message. */
     private final Set<String> declaredUpstreams = new java.util.HashSet<>();
+    /** Policy names written under keys and routes, checked once {@code rate_limit.policies} has been read. */
+    private final List<YamlNode> policyReferences = new ArrayList<>();
+    /** Names under {@code rate_limit.policies} whose definition had a problem: not reported again as unknown. */
+    private final Set<String> brokenPolicies = new HashSet<>();
+    /** Each route's own rate-limit policies, by prefix. */
+    private final Map<String, RouteRateLimitConfig> routeLimits = new HashMap<>();
 
     private ConfigReader(Problems problems) {
         this.problems = problems;
@@ -105,10 +113,12 @@ final class ConfigReader {
         Map<String, UpstreamConfig> upstreams = new UpstreamsReader().upstreams(top.section("upstreams"));
         List<RouteConfig> routes = routes(top.required("routes"), upstreams);
         top.rejectUnknownKeys();
+        checkPolicyReferences(rateLimit);
         if (!problems.isEmpty()) {
             return null;
         }
-        return new GatewayConfig(server, auth, rateLimit, cors, backend, upstreams, routes);
+        return new GatewayConfig(server, auth, rateLimit.withRoutes(routeLimits), cors, backend, upstreams,
+                routes);
     }
 
     private ServerConfig server(Section s) {
@@ -221,11 +231,14 @@ final class ConfigReader {
                 }
             }
         }
-        YamlNode limitNode = s.required("rate_limit");
+        YamlNode policiesNode = s.optional("policies");
+        List<String> policies = policyNames(policiesNode, "policies");
+        YamlNode limitNode = policiesNode == null ? s.required("rate_limit") : s.optional("rate_limit");
         long limit = limitNode == null ? 0 : integer(limitNode, "rate_limit", 1, MAX_RATE_LIMIT, 0);
         s.rejectUnknownKeys();
-        return (key == null && hash == null) || name == null || limit < 1 ? null
-                : new ApiKeyConfig(key, hash, name, limit);
+        return (key == null && hash == null) || name == null || policies == null
+                || limit < 1 && (limitNode != null || policies.isEmpty()) ? null
+                : new ApiKeyConfig(key, hash, name, limit, policies);
     }
 
     /** The {@code key} of an entry, or null with the problem reported; {@code node} is null when empty. */
@@ -293,11 +306,145 @@ final class ConfigReader {
             problems.atKey(redisSection.node, redisSection.pointer,
                     "redis is only used with store: redis; add store: redis or remove the redis section");
         }
+        Set<RateLimitHeaders> headers = rateLimitHeaders(s.optional("headers"));
+        Map<String, RateLimitPolicyConfig> policies = policies(s.optional("policies"));
         s.rejectUnknownKeys();
         if (store == RateLimitStore.REDIS && redis == null) {
             return RateLimitConfig.defaults();
         }
-        return new RateLimitConfig(window, store, redis);
+        return new RateLimitConfig(window, store, redis, headers, policies, Map.of());
+    }
+
+    // Rate-limit policies: rate_limit.headers and .policies, a key's or route's policies, rate_limit_by_ip.
+
+    private Set<RateLimitHeaders> rateLimitHeaders(YamlNode node) {
+        Set<RateLimitHeaders> headers = EnumSet.noneOf(RateLimitHeaders.class);
+        for (String value : strings(node, "headers", List.of("legacy", "ietf"), (n, v) -> {
+            if (!v.equals("legacy") && !v.equals("ietf")) {
+                problems.at(n, "headers entries must each be legacy (X-RateLimit-*) or ietf (RateLimit,"
+                        + " RateLimit-Policy), got '" + printable(v) + "'");
+            }
+        })) {
+            if (value.equals("legacy")) {
+                headers.add(RateLimitHeaders.LEGACY);
+            } else if (value.equals("ietf")) {
+                headers.add(RateLimitHeaders.IETF);
+            }
+        }
+        return headers;
+    }
+
+    /** {@code rate_limit.policies}: a mapping of name to {@code {limit, window}}, in the order written. */
+    private Map<String, RateLimitPolicyConfig> policies(YamlNode node) {
+        Map<String, RateLimitPolicyConfig> policies = new java.util.LinkedHashMap<>();
+        if (node == null) {
+            return policies;
+        }
+        if (node.kind() != YamlNode.Kind.MAPPING) {
+            typeError(node, "policies", "a mapping of policy names to {limit: N, window: 1h}");
+            return policies;
+        }
+        for (Map.Entry<String, YamlNode> entry : node.entries().entrySet()) {
+            String name = entry.getKey();
+            YamlNode value = entry.getValue();
+            boolean ok = true;
+            if (name.equals(RateLimitPolicyConfig.DEFAULT)) {
+                problems.atKey(value, value.pointer(), "'default' is the policy of a key's rate_limit: N and"
+                        + " rate_limit.window; give this policy another name");
+                ok = false;
+            } else if (!RateLimitPolicyConfig.isName(name)) {
+                problems.atKey(value, value.pointer(), "policy names must start with a letter and contain only"
+                        + " letters, digits and - _ . (at most 64), got '" + printable(name) + "'");
+                ok = false;
+            }
+            if (value.kind() != YamlNode.Kind.MAPPING) {
+                typeError(value, "policy " + printable(name), "a mapping like {limit: 20, window: 1s}");
+                brokenPolicies.add(name);
+                continue;
+            }
+            Section ps = new Section(value, value.pointer());
+            YamlNode limitNode = ps.required("limit");
+            long limit = limitNode == null ? 0 : integer(limitNode, "limit", 1, MAX_RATE_LIMIT, 0);
+            YamlNode windowNode = ps.required("window");
+            Duration window = windowNode == null ? null : duration(windowNode, "window",
+                    RateLimitPolicyConfig.MIN_WINDOW, RateLimitPolicyConfig.MAX_WINDOW, null);
+            ps.rejectUnknownKeys();
+            if (ok && limit >= 1 && window != null) {
+                policies.put(name, new RateLimitPolicyConfig(name, limit, window));
+            } else {
+                brokenPolicies.add(name);
+            }
+        }
+        return policies;
+    }
+
+    /**
+     * A list of policy names (a single name counts as a list of one), each kept for the check against
+     * {@code rate_limit.policies}; null when an entry is not a name or is repeated (the problem is reported).
+     */
+    private List<String> policyNames(YamlNode node, String label) {
+        if (node == null) {
+            return List.of();
+        }
+        List<YamlNode> items = node.kind() == YamlNode.Kind.LIST ? node.items() : List.of(node);
+        if (items.isEmpty()) {
+            problems.at(node, label + " must name at least one policy from rate_limit.policies");
+            return null;
+        }
+        List<String> names = new ArrayList<>();
+        boolean ok = true;
+        for (YamlNode item : items) {
+            String name = string(item, label + " entries", null);
+            if (name == null) {
+                ok = false;
+            } else if (names.contains(name)) {
+                problems.at(item, label + " names the same policy twice");
+                ok = false;
+            } else {
+                names.add(name);
+                policyReferences.add(item);
+            }
+        }
+        return ok ? names : null;
+    }
+
+    /** A route's {@code policies} and {@code rate_limit_by_ip}, kept by prefix for {@link RateLimitConfig#routes()}. */
+    private void routeRateLimit(Section s, String prefix, AuthMode auth) {
+        YamlNode policiesNode = s.optional("policies");
+        List<String> policies = policyNames(policiesNode, "policies");
+        YamlNode byIpNode = s.optional("rate_limit_by_ip");
+        List<String> byIp = byIpNode == null || byIpNode.kind() == YamlNode.Kind.LIST
+                ? null : policyNames(byIpNode, "rate_limit_by_ip");
+        if (byIpNode != null && byIp == null && byIpNode.kind() == YamlNode.Kind.LIST) {
+            typeError(byIpNode, "rate_limit_by_ip", "the name of one policy from rate_limit.policies");
+        }
+        if (byIpNode != null && auth != AuthMode.NONE) {
+            problems.at(byIpNode, "rate_limit_by_ip is for auth: none routes; a route with keys limits each client"
+                    + " by its key (add the policy to the route's policies instead)");
+        }
+        if (policiesNode != null && auth == AuthMode.NONE && byIpNode == null) {
+            problems.at(policiesNode, "policies on an auth: none route need rate_limit_by_ip: without a client"
+                    + " there is nothing to count them against");
+        }
+        String ipPolicy = byIp == null || byIp.isEmpty() ? null : byIp.get(0);
+        if (prefix != null && policies != null && (!policies.isEmpty() || ipPolicy != null)) {
+            routeLimits.put(prefix, new RouteRateLimitConfig(policies, ipPolicy));
+        }
+    }
+
+    private void checkPolicyReferences(RateLimitConfig rateLimit) {
+        for (YamlNode reference : policyReferences) {
+            String name = reference.text();
+            if (rateLimit.policies().containsKey(name) || brokenPolicies.contains(name)) {
+                continue;
+            }
+            String defined = rateLimit.policies().isEmpty() ? "none are defined"
+                    : "defined are " + join(rateLimit.policies().keySet());
+            // A name under /auth is not repeated: a key pasted into the wrong field must not reach a log.
+            String shown = mayHoldSecrets(reference.pointer()) ? "" : " '" + printable(name) + "'";
+            problems.at(reference, "unknown rate-limit policy" + shown + ": rate_limit.policies has no such"
+                    + " entry (" + defined + ")");
+        }
     }
 
     private TransportKind transport(YamlNode node) {
@@ -571,6 +718,7 @@ final class ConfigReader {
         Duration timeout = duration(s.optional("timeout"), "timeout", ONE_MS, MAX_ROUTE_TIMEOUT,
                 RouteConfig.DEFAULT_TIMEOUT);
         long maxBody = size(s.optional("max_body"), "max_body", 0, MAX_BODY, RouteConfig.DEFAULT_MAX_BODY);
+        routeRateLimit(s, prefix, auth);
         s.rejectUnknownKeys();
         if (prefix == null || (upstream.isEmpty() && named == null)) {
             return null;

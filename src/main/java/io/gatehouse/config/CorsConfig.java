@@ -17,7 +17,8 @@ public record CorsConfig(
     public static final List<String> DEFAULT_ALLOW_METHODS = List.of("GET", "POST", "PUT", "DELETE", "OPTIONS");
     public static final List<String> DEFAULT_ALLOW_HEADERS = List.of("Content-Type", "X-API-Key");
     public static final List<String> DEFAULT_EXPOSE_HEADERS =
-            List.of("X-Request-Id", "X-RateLimit-Limit", "X-RateLimit-Remaining", "Retry-After");
+            List.of("X-Request-Id", "X-RateLimit-Limit", "X-RateLimit-Remaining", "RateLimit", "RateLimit-Policy",
+                    "Retry-After");
     public static final Duration DEFAULT_MAX_AGE = Duration.ofMinutes(10);
 
     public CorsConfig {

@@ -1,7 +1,7 @@
 package io.gatehouse.exchange;
 
 import io.gatehouse.auth.ApiClient;
-import io.gatehouse.ratelimit.RateLimitDecision;
+import io.gatehouse.ratelimit.RateLimitResult;
 import io.gatehouse.routing.Route;
 import io.gatehouse.upstream.Endpoint;
 import io.gatehouse.upstream.Upstream;
@@ -14,6 +14,8 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
 import io.netty.util.AttributeKey;
+
+import java.net.InetAddress;
 
 /**
  * One request and its response: what the filters look at (method, path, headers, route, client) and what they
@@ -42,7 +44,8 @@ public final class Exchange {
     private String rawQuery;
     private Route route;
     private ApiClient client;
-    private RateLimitDecision rateLimit;
+    private RateLimitResult rateLimit;
+    private InetAddress peer;
     private long maxBody;
     private Upstream upstream;
     private Endpoint endpoint;
@@ -130,8 +133,17 @@ public final class Exchange {
     public ApiClient client() { return client; }
     public void client(ApiClient client) { this.client = client; }
 
-    public RateLimitDecision rateLimit() { return rateLimit; }
-    public void rateLimit(RateLimitDecision rateLimit) { this.rateLimit = rateLimit; }
+    /** The rate-limit result over every policy that applied; null when no limit applied (yet). */
+    public RateLimitResult rateLimit() { return rateLimit; }
+    public void rateLimit(RateLimitResult rateLimit) { this.rateLimit = rateLimit; }
+
+    /**
+     * The client's IP address, which per-IP rate limits count: the socket peer (no proxy is trusted yet); null on a
+     * connection that is not over IP (tests).
+     */
+    public InetAddress clientIp() { return peer; }
+    /** The connection's socket peer, set when the exchange starts. */
+    public void peer(InetAddress peer) { this.peer = peer; }
 
     /** The most request-body bytes this request may stream; 0 for no limit. */
     public long maxBody() { return maxBody; }

@@ -31,7 +31,8 @@ public final class GatewayResponses {
             response.content().clear();
         }
         if (answer.headers() != null) {
-            response.headers().add(answer.headers());
+            // set, not add: an answer's own Content-Type (a 429's problem+json) replaces the JSON default.
+            response.headers().setAll(answer.headers());
         }
         if (answer.close()) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);

@@ -3,9 +3,11 @@ package io.gatehouse.pipeline;
 import io.gatehouse.config.AuthMode;
 import io.gatehouse.config.GatewayConfig;
 import io.gatehouse.config.RouteConfig;
+import io.gatehouse.config.RouteRateLimitConfig;
 import io.gatehouse.exchange.Filter;
 import io.gatehouse.exchange.FilterChain;
 import io.gatehouse.exchange.RuntimeConfig;
+import io.gatehouse.ratelimit.RateLimitPolicies;
 import io.gatehouse.ratelimit.RateLimiter;
 import io.gatehouse.auth.ApiKeys;
 import io.gatehouse.upstream.Upstream;
@@ -20,7 +22,8 @@ import java.util.Map;
  * <p>
  * Every request first runs {@code framing → cors-preflight → health → routing}; then its route's chain, which holds
  * only what that route's config asks for: {@code api-key} and {@code rate-limit} on keyed routes, {@code body-limit}
- * where the route has a limit, and last {@code upstream}, which picks the target. A feature adds its filter here, built from its validated config, and only to the
+ * where the route has a limit, {@code rate-limit-by-ip} on an open route with {@code rate_limit_by_ip}, and last
+ * {@code upstream}, which picks the target. A feature adds its filter here, built from its validated config, and only to the
  * routes that use it.
  */
 public final class Filters {
@@ -47,7 +50,8 @@ public final class Filters {
         Map<String, Upstream> byName = upstreams.load(config);
         ApiKeys keys = ApiKeys.of(config.auth().keys());
         ApiKeyFilter apiKey = new ApiKeyFilter(config.auth().header(), keys);
-        RateLimitFilter rateLimit = new RateLimitFilter(limiter);
+        RateLimitPolicies policies = RateLimitPolicies.of(config);
+        RateLimitFilter rateLimit = RateLimitFilter.perClient(limiter, policies.forClients(RouteRateLimitConfig.NONE));
         return RuntimeConfig.compile(config, keys, ENTRY, route -> {
             RouteConfig rc = route.config();
             List<Filter> filters = new ArrayList<>(3);
@@ -57,8 +61,12 @@ public final class Filters {
             if (rc.limitsBody()) {
                 filters.add(new BodyLimitFilter(rc.maxBody()));
             }
+            RouteRateLimitConfig limits = config.rateLimit().route(rc.prefix());
             if (rc.auth() == AuthMode.API_KEY) {
-                filters.add(rateLimit);
+                filters.add(limits.policies().isEmpty() ? rateLimit
+                        : RateLimitFilter.perClient(limiter, policies.forClients(limits)));
+            } else if (limits.byIp() != null) {
+                filters.add(RateLimitFilter.perIp(limiter, policies.forIp(limits)));
             }
             filters.add(new UpstreamFilter(byName.get(rc.upstream().name())));
             return FilterChain.of(filters);

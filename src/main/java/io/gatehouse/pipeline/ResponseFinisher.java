@@ -3,7 +3,7 @@ package io.gatehouse.pipeline;
 import io.gatehouse.exchange.Exchange;
 import io.gatehouse.exchange.RequestIds;
 import io.gatehouse.exchange.RuntimeConfig;
-import io.gatehouse.ratelimit.RateLimitDecision;
+import io.gatehouse.ratelimit.RateLimitResult;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
@@ -32,8 +32,8 @@ import java.util.function.Supplier;
 public final class ResponseFinisher extends ChannelDuplexHandler {
 
     public static final AsciiString X_REQUEST_ID = RequestIds.HEADER;
-    public static final AsciiString X_RATELIMIT_LIMIT = AsciiString.cached("X-RateLimit-Limit");
-    public static final AsciiString X_RATELIMIT_REMAINING = AsciiString.cached("X-RateLimit-Remaining");
+    public static final AsciiString X_RATELIMIT_LIMIT = RateLimitResponseHeaders.X_RATELIMIT_LIMIT;
+    public static final AsciiString X_RATELIMIT_REMAINING = RateLimitResponseHeaders.X_RATELIMIT_REMAINING;
 
     private final Supplier<RuntimeConfig> config;
     private final BooleanSupplier logEnabled;
@@ -82,10 +82,9 @@ public final class ResponseFinisher extends ChannelDuplexHandler {
 
     private static void decorate(Exchange exchange, HttpHeaders headers) {
         exchange.config().cors().decorate(headers, exchange.origin());
-        RateLimitDecision decision = exchange.rateLimit();
-        if (decision != null) {
-            headers.set(X_RATELIMIT_LIMIT, Long.toString(decision.limit()));
-            headers.set(X_RATELIMIT_REMAINING, Long.toString(Math.max(0, decision.remaining())));
+        RateLimitResult result = exchange.rateLimit();
+        if (result != null) {
+            RateLimitResponseHeaders.decorate(headers, result, exchange.config().config().rateLimit());
         }
     }
 

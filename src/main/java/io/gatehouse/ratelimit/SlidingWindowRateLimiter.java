@@ -14,7 +14,8 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 
 /**
- * The in-process {@link RateLimiter}: per key, a ring of sub-window counters.
+ * The sliding window of one policy, in process: per key, a ring of sub-window counters. {@link LocalRateLimiter}
+ * keeps one per policy and stacks them.
  *
  * <p><b>Guarantee.</b> For every key, in <em>any</em> closed interval of length {@code window}, the number of
  * admitted requests never exceeds {@code limit}. The window is cut into {@code bucketsPerWindow} buckets of
@@ -45,7 +46,7 @@ import java.util.function.LongSupplier;
  * <p><b>Threads.</b> Safe for concurrent use from any number of event loops: a lock-free map lookup and a short
  * lock on the key's own entry; there is no global lock on the hot path.
  */
-public final class SlidingWindowRateLimiter implements RateLimiter {
+public final class SlidingWindowRateLimiter {
 
     /** The largest supported limit; a bucket counter is an {@code int}. */
     public static final long MAX_LIMIT = 1_000_000_000L;
@@ -109,14 +110,7 @@ public final class SlidingWindowRateLimiter implements RateLimiter {
         this.origin = nanoClock.getAsLong();
     }
 
-    /** Decides at once; see {@link #tryAcquire}. */
-    @Override
-    public RateLimitDecision decideNow(String key, long limit) {
-        return tryAcquire(key, limit);
-    }
-
     /** Returns an already completed stage; see {@link #tryAcquire}. */
-    @Override
     public CompletionStage<RateLimitDecision> acquire(String key, long limit) {
         return CompletableFuture.completedStage(tryAcquire(key, limit));
     }
@@ -133,24 +127,35 @@ public final class SlidingWindowRateLimiter implements RateLimiter {
             throw new IllegalArgumentException("limit must be in 1.." + MAX_LIMIT + ": " + limit);
         }
         long elapsed = elapsedNanos();
-        if ((ThreadLocalRandom.current().nextInt() & SWEEP_SAMPLE_MASK) == 0) {
-            sweep(SWEEP_STEP, elapsed);
-        }
         while (true) {
-            Entry entry = entries.get(key);
+            Entry entry = entry(key, elapsed);
             if (entry == null) {
-                entry = track(key, elapsed);
-                if (entry == null) {
-                    return rejectUntracked(limit, elapsed);
-                }
+                return rejectUntracked(limit, elapsed);
             }
             synchronized (entry) {
                 // A removed entry lost the race with eviction: counting on it would be invisible to its successor.
                 if (!entry.removed) {
-                    return acquire(entry, (int) limit, elapsed);
+                    RateLimitDecision decision = peek(entry, (int) limit, elapsed);
+                    if (decision.allowed()) {
+                        count(entry);
+                    }
+                    return decision;
                 }
             }
         }
+    }
+
+    /**
+     * The key's entry, tracked from now on; null when the table is full. Sometimes takes a small eviction step.
+     * For {@link LocalRateLimiter}, which locks the entries of several policies before it decides: lock the entry,
+     * check that it was not {@code removed}, then {@link #peek} and, if every policy admits, {@link #count}.
+     */
+    Entry entry(String key, long elapsed) {
+        if ((ThreadLocalRandom.current().nextInt() & SWEEP_SAMPLE_MASK) == 0) {
+            sweep(SWEEP_STEP, elapsed);
+        }
+        Entry entry = entries.get(key);
+        return entry != null ? entry : track(key, elapsed);
     }
 
     /**
@@ -159,7 +164,6 @@ public final class SlidingWindowRateLimiter implements RateLimiter {
      *
      * @return how many entries were removed
      */
-    @Override
     public int evictIdle() {
         long elapsed = elapsedNanos();
         int evicted = 0;
@@ -195,13 +199,17 @@ public final class SlidingWindowRateLimiter implements RateLimiter {
         return windowNanos;
     }
 
-    private long elapsedNanos() {
+    long elapsedNanos() {
         // A difference, never a comparison of raw values: nanoTime may start anywhere and wrap.
         return nanoClock.getAsLong() - origin;
     }
 
-    /** Must hold the entry's lock. */
-    private RateLimitDecision acquire(Entry entry, int limit, long elapsed) {
+    /**
+     * Must hold the entry's lock. The decision {@link #tryAcquire} would make, counting nothing: an admitting
+     * decision's {@code remaining} already leaves out the request, which {@link #count} then counts. Moves the ring
+     * to the current bucket (which changes no decision).
+     */
+    RateLimitDecision peek(Entry entry, int limit, long elapsed) {
         long bucket = Math.floorDiv(elapsed, bucketNanos);
         if (bucket < entry.head) {
             // Another thread read the clock later but took the lock first: count at the entry's newest bucket,
@@ -211,9 +219,7 @@ public final class SlidingWindowRateLimiter implements RateLimiter {
         }
         advance(entry, bucket);
         if (entry.total < limit) {
-            entry.counts[index(bucket)]++;
-            entry.total++;
-            return RateLimitDecision.allow(limit, limit - entry.total, ceilMillis(expiry(bucket) - elapsed));
+            return RateLimitDecision.allow(limit, limit - entry.total - 1, ceilMillis(expiry(bucket) - elapsed));
         }
         // Walk from the oldest counted bucket until enough requests will have left to make room for one more.
         long excess = (long) entry.total - limit + 1;
@@ -232,6 +238,33 @@ public final class SlidingWindowRateLimiter implements RateLimiter {
         }
         return RateLimitDecision.reject(limit,
                 ceilMillis(expiry(freeing) - elapsed), ceilMillis(expiry(newest) - elapsed));
+    }
+
+    /** Must hold the entry's lock, right after an admitting {@link #peek}: counts the request in the newest bucket. */
+    void count(Entry entry) {
+        entry.counts[index(entry.head)]++;
+        entry.total++;
+    }
+
+    /**
+     * Must hold the entry's lock, after an admitting {@link #peek}, when another policy refused the request: the
+     * state as it is, with nothing counted. {@code remaining} is what would be admitted now; the reset is when the
+     * newest counted request leaves the window, 0 when none is counted.
+     */
+    RateLimitDecision uncounted(Entry entry, int limit, long elapsed) {
+        long bucket = Math.floorDiv(elapsed, bucketNanos);
+        if (bucket < entry.head) {
+            bucket = entry.head;
+            elapsed = bucket * bucketNanos;
+        }
+        if (entry.total == 0) {
+            return RateLimitDecision.allow(limit, limit, 0);
+        }
+        long newest = bucket;
+        while (entry.counts[index(newest)] == 0) {
+            newest--;
+        }
+        return RateLimitDecision.allow(limit, limit - entry.total, ceilMillis(expiry(newest) - elapsed));
     }
 
     /** The elapsed time at which requests counted in {@code bucket} stop being counted. */
@@ -292,7 +325,7 @@ public final class SlidingWindowRateLimiter implements RateLimiter {
     }
 
     /** The table is full: fail closed, and point the client at the next bucket boundary, when entries can expire. */
-    private RateLimitDecision rejectUntracked(long limit, long elapsed) {
+    RateLimitDecision rejectUntracked(long limit, long elapsed) {
         long wait = ceilMillis((Math.floorDiv(elapsed, bucketNanos) + 1) * bucketNanos - elapsed);
         return RateLimitDecision.reject(limit, wait, wait);
     }
@@ -346,7 +379,7 @@ public final class SlidingWindowRateLimiter implements RateLimiter {
     }
 
     /** One key's counters; every field is guarded by the entry's own monitor. */
-    private static final class Entry {
+    static final class Entry {
         /** Requests admitted per bucket; slot {@code floorMod(b, ringLength)} holds absolute bucket {@code b}. */
         final int[] counts;
         /** The newest bucket the ring holds; the ring covers {@code head - ringLength + 1 .. head}. */

@@ -19,6 +19,7 @@ import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 
+import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -93,7 +94,11 @@ public final class ClientConnectionHandler extends ChannelDuplexHandler {
             requests++;
             closeAfterResponse = !HttpUtil.isKeepAlive(request) || draining.getAsBoolean()
                     || (maxRequests > 0 && requests >= maxRequests);
-            Exchange.set(ctx.channel(), new Exchange(current, request, System.nanoTime()));
+            Exchange exchange = new Exchange(current, request, System.nanoTime());
+            if (ctx.channel().remoteAddress() instanceof InetSocketAddress peer) {
+                exchange.peer(peer.getAddress());
+            }
+            Exchange.set(ctx.channel(), exchange);
             ctx.fireChannelRead(msg);
             return;
         }

@@ -5,6 +5,7 @@ import io.gatehouse.pipeline.Filters;
 import io.gatehouse.config.GatewayConfig;
 import io.gatehouse.config.ServerConfig;
 import io.gatehouse.proxy.BackendPools;
+import io.gatehouse.ratelimit.RateLimitPolicies;
 import io.gatehouse.ratelimit.RateLimiter;
 import io.gatehouse.ratelimit.RateLimiters;
 import io.gatehouse.upstream.Upstreams;
@@ -73,8 +74,9 @@ public final class GatehouseServer implements AutoCloseable {
         });
         this.upstreams = Upstreams.checking(System::nanoTime);
         this.config.set(Filters.compile(initial, limiter, upstreams));
-        long sweep = Math.max(1000, initial.rateLimit().window().toMillis());
-        housekeeping.scheduleWithFixedDelay(limiter::evictIdle, sweep, sweep, TimeUnit.MILLISECONDS);
+        limiter.retain(RateLimitPolicies.of(initial).all());
+        // Each policy is swept about once per its own window; this only says how often to look.
+        housekeeping.scheduleWithFixedDelay(limiter::evictIdle, 1000, 1000, TimeUnit.MILLISECONDS);
     }
 
     /** Starts a gateway on the best transport for this machine and binds its port. Call off the event loops. */
@@ -157,9 +159,14 @@ public final class GatehouseServer implements AutoCloseable {
         return config.get();
     }
 
-    /** Replaces the config for every request that starts from now on; requests in flight keep theirs. */
+    /**
+     * Replaces the config for every request that starts from now on; requests in flight keep theirs. Rate-limit
+     * policies whose name, limit and window did not change keep every client's counters; the others start afresh.
+     * Where the counters live ({@code rate_limit.store}, {@code redis}) changes only with a restart.
+     */
     public void reload(GatewayConfig next) {
         config.set(Filters.compile(next, limiter, upstreams));
+        limiter.retain(RateLimitPolicies.of(next).all());
     }
 
     /**

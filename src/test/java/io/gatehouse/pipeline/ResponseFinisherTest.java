@@ -13,7 +13,9 @@ import io.gatehouse.exchange.Exchange;
 import io.gatehouse.exchange.GatewayResponses;
 import io.gatehouse.exchange.RequestIds;
 import io.gatehouse.exchange.RuntimeConfig;
+import io.gatehouse.config.RateLimitPolicyConfig;
 import io.gatehouse.ratelimit.RateLimitDecision;
+import io.gatehouse.ratelimit.RateLimitResult;
 import io.gatehouse.ratelimit.RateLimiter;
 import io.gatehouse.server.ExchangeHandler;
 import io.gatehouse.testing.HttpFixtures;
@@ -115,7 +117,8 @@ class ResponseFinisherTest {
         assertThat(second.headers().get(RequestIds.HEADER)).isNotNull().isNotEqualTo(id);
         assertThat(first.headers().get(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN)).isEqualTo("*");
         assertThat(first.headers().get(HttpHeaderNames.ACCESS_CONTROL_EXPOSE_HEADERS))
-                .isEqualTo("X-Request-Id, X-RateLimit-Limit, X-RateLimit-Remaining, Retry-After");
+                .isEqualTo("X-Request-Id, X-RateLimit-Limit, X-RateLimit-Remaining, RateLimit, RateLimit-Policy,"
+                        + " Retry-After");
         first.release();
         second.release();
         assertThat(lines).as("no exchange, no access line").isEmpty();
@@ -148,7 +151,8 @@ class ResponseFinisherTest {
         assertThat((Object) channel.readOutbound()).isSameAs(LastHttpContent.EMPTY_LAST_CONTENT);
         assertThat(head.headers().get(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN)).isEqualTo(ORIGIN);
         assertThat(head.headers().get(HttpHeaderNames.ACCESS_CONTROL_EXPOSE_HEADERS))
-                .isEqualTo("X-Request-Id, X-RateLimit-Limit, X-RateLimit-Remaining, Retry-After");
+                .isEqualTo("X-Request-Id, X-RateLimit-Limit, X-RateLimit-Remaining, RateLimit, RateLimit-Policy,"
+                        + " Retry-After");
         assertThat(head.headers().contains(HttpHeaderNames.ACCESS_CONTROL_MAX_AGE)).isFalse();
         assertThat(head.headers().getAll(HttpHeaderNames.VARY)).containsExactly("origin");
         assertThat(channel.finish()).isFalse();
@@ -422,12 +426,12 @@ class ResponseFinisherTest {
         }
 
         @Override
-        public RateLimitDecision decideNow(String key, long limit) {
-            return decision;
+        public RateLimitResult decideNow(String key, List<RateLimitPolicyConfig> policies) {
+            return RateLimitResult.of(policies.get(0), decision);
         }
 
         @Override
-        public CompletionStage<RateLimitDecision> acquire(String key, long limit) {
+        public CompletionStage<RateLimitResult> acquire(String key, List<RateLimitPolicyConfig> policies) {
             throw new AssertionError("a local decision needs no future");
         }
     }

@@ -50,8 +50,10 @@ class RateLimitIT {
             }
             Response limited = get(client);
             assertThat(limited.status()).isEqualTo(429);
-            assertThat(limited.header("Content-Type")).isEqualTo("application/json");
-            assertThat(limited.bodyText()).isEqualTo("{\"error\":\"Rate limit exceeded\"}");
+            assertThat(limited.header("Content-Type")).isEqualTo("application/problem+json");
+            assertThat(limited.bodyText()).isEqualTo("{\"type\":\"https://iana.org/assignments/http-problem-types#quota-exceeded\","
+                    + "\"title\":\"Rate limit exceeded\",\"status\":429,\"violated-policies\":[\"default\"],"
+                    + "\"error\":\"Rate limit exceeded\"}");
             assertThat(limited.header("X-RateLimit-Limit")).isEqualTo("3");
             assertThat(limited.header("X-RateLimit-Remaining")).isEqualTo("0");
             // A request leaves the count between one window and one bucket (window / 20) later.

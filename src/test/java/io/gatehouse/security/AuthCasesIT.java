@@ -9,9 +9,10 @@ import ch.qos.logback.core.AppenderBase;
 import io.gatehouse.auth.ApiClient;
 import io.gatehouse.auth.ApiKeys;
 import io.gatehouse.server.ExchangeHandler;
-import io.gatehouse.ratelimit.RateLimitDecision;
+import io.gatehouse.config.RateLimitPolicyConfig;
+import io.gatehouse.ratelimit.LocalRateLimiter;
+import io.gatehouse.ratelimit.RateLimitResult;
 import io.gatehouse.ratelimit.RateLimiter;
-import io.gatehouse.ratelimit.SlidingWindowRateLimiter;
 import io.gatehouse.testing.Await;
 import io.gatehouse.testing.GatewayYaml;
 import io.gatehouse.testing.HttpFixtures;
@@ -62,6 +63,9 @@ import static org.junit.jupiter.params.provider.Arguments.arguments;
  * limiter state).
  */
 class AuthCasesIT {
+
+    private static final RateLimitPolicyConfig DEFAULT_POLICY =
+            RateLimitPolicyConfig.defaultPolicy(1, Duration.ofSeconds(60));
 
     private static CaseGateway gateway;
 
@@ -279,13 +283,13 @@ class AuthCasesIT {
     @Test
     @DisplayName("A7: a flood of invalid keys creates no rate-limiter state")
     void aFloodOfInvalidKeysCreatesNoLimiterState() {
-        SlidingWindowRateLimiter limiter = new SlidingWindowRateLimiter(Duration.ofMinutes(1), System::nanoTime);
+        LocalRateLimiter limiter = new LocalRateLimiter(System::nanoTime);
         AtomicInteger calls = new AtomicInteger();
         RateLimiter counting = new RateLimiter() {
             @Override
-            public CompletionStage<RateLimitDecision> acquire(String key, long limit) {
+            public CompletionStage<RateLimitResult> acquire(String key, List<RateLimitPolicyConfig> policies) {
                 calls.incrementAndGet();
-                return limiter.acquire(key, limit);
+                return limiter.acquire(key, policies);
             }
         };
         EmbeddedChannel channel = new EmbeddedChannel(
@@ -300,14 +304,14 @@ class AuthCasesIT {
             response.release();
         }
         assertThat(calls).hasValue(0);
-        assertThat(limiter.size()).isZero();
+        assertThat(limiter.size(DEFAULT_POLICY)).isZero();
 
         channel.writeInbound(HttpFixtures.request(HttpMethod.GET, "/api/users/1", "X-API-Key", HttpFixtures.KEY),
                 LastHttpContent.EMPTY_LAST_CONTENT);
         assertThat((Object) channel.readInbound()).isInstanceOf(HttpRequest.class);
         assertThat((Object) channel.readInbound()).isSameAs(LastHttpContent.EMPTY_LAST_CONTENT);
         assertThat(calls).hasValue(1);
-        assertThat(limiter.size()).isEqualTo(1);
+        assertThat(limiter.size(DEFAULT_POLICY)).isEqualTo(1);
         assertThat(channel.finish()).isFalse();
     }
 

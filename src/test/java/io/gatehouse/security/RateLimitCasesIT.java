@@ -62,7 +62,9 @@ class RateLimitCasesIT {
             Response limited = get(client, KEY_A, "X-Forwarded-For: 198.51.100.77\r\nX-Real-IP: 198.51.100.78\r\n"
                     + "Forwarded: for=198.51.100.79\r\nX-Client-Name: client-b\r\n");
             assertThat(limited.status()).isEqualTo(429);
-            assertThat(limited.bodyText()).isEqualTo("{\"error\":\"Rate limit exceeded\"}");
+            assertThat(limited.bodyText()).isEqualTo("{\"type\":\"https://iana.org/assignments/http-problem-types#quota-exceeded\","
+                    + "\"title\":\"Rate limit exceeded\",\"status\":429,\"violated-policies\":[\"default\"],"
+                    + "\"error\":\"Rate limit exceeded\"}");
 
             // Another client's budget is its own, whatever addresses either claims.
             Response other = get(client, KEY_B, "X-Forwarded-For: 203.0.113.0\r\n");

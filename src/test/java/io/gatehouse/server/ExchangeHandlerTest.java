@@ -21,7 +21,9 @@ import io.gatehouse.exchange.RuntimeConfig;
 import io.gatehouse.exchange.Verdict;
 import io.gatehouse.pipeline.ResponseFinisher;
 import io.gatehouse.proxy.Forwarder;
+import io.gatehouse.config.RateLimitPolicyConfig;
 import io.gatehouse.ratelimit.RateLimitDecision;
+import io.gatehouse.ratelimit.RateLimitResult;
 import io.gatehouse.ratelimit.RateLimiter;
 import io.gatehouse.ratelimit.RateLimiterUnavailableException;
 import io.gatehouse.testing.HttpFixtures;
@@ -620,7 +622,7 @@ class ExchangeHandlerTest {
         assertThat(end.refCnt()).isEqualTo(1);
         body.release();
         end.release();
-        assertThat(Exchange.of(channel).rateLimit()).isEqualTo(ALLOWED);
+        assertThat(Exchange.of(channel).rateLimit().applied().get(0).decision()).isEqualTo(ALLOWED);
         assertThat(channel.finish()).isFalse();
     }
 
@@ -657,8 +659,9 @@ class ExchangeHandlerTest {
         FullHttpResponse response = readResponse(channel);
         try {
             assertThat(response.status()).isEqualTo(HttpResponseStatus.TOO_MANY_REQUESTS);
-            assertThat(body(response)).isEqualTo("{\"error\":\"Rate limit exceeded\"}");
-            assertThat(response.headers().get(HttpHeaderNames.CONTENT_TYPE)).isEqualTo("application/json");
+            assertThat(body(response)).isEqualTo("{\"type\":\"https://iana.org/assignments/http-problem-types#quota-exceeded\",\"title\":\"Rate limit exceeded\",\"status\":429,\"violated-policies\":[\"default\"],\"error\":\"Rate limit exceeded\"}");
+            assertThat(response.headers().getAll(HttpHeaderNames.CONTENT_TYPE))
+                    .containsExactly("application/problem+json");
             assertThat(response.headers().get(HttpHeaderNames.RETRY_AFTER)).isEqualTo("3");
             assertThat(response.headers().get(ResponseFinisher.X_RATELIMIT_LIMIT)).isEqualTo("100");
             assertThat(response.headers().get(ResponseFinisher.X_RATELIMIT_REMAINING)).isEqualTo("0");
@@ -764,7 +767,7 @@ class ExchangeHandlerTest {
         limiter.willAnswer(CompletableFuture.completedFuture(ALLOWED));
         channel = open(config(YAML, limiter));
         channel.writeInbound(keyed(HttpMethod.POST, "/api/users", "Content-Length", "2"), last("ab"));
-        assertAnswered(HttpResponseStatus.TOO_MANY_REQUESTS, "{\"error\":\"Rate limit exceeded\"}", false);
+        assertAnswered(HttpResponseStatus.TOO_MANY_REQUESTS, "{\"type\":\"https://iana.org/assignments/http-problem-types#quota-exceeded\",\"title\":\"Rate limit exceeded\",\"status\":429,\"violated-policies\":[\"default\"],\"error\":\"Rate limit exceeded\"}", false);
 
         HttpRequest next = keyed(HttpMethod.POST, "/api/users", "Content-Length", "2");
         LastHttpContent nextBody = last("cd");
@@ -858,7 +861,8 @@ class ExchangeHandlerTest {
         try {
             assertThat(response.status()).isEqualTo(status);
             assertThat(body(response)).isEqualTo(json);
-            assertThat(response.headers().get(HttpHeaderNames.CONTENT_TYPE)).isEqualTo("application/json");
+            assertThat(response.headers().getAll(HttpHeaderNames.CONTENT_TYPE)).containsExactly(
+                    status == HttpResponseStatus.TOO_MANY_REQUESTS ? "application/problem+json" : "application/json");
             assertThat(response.headers().getInt(HttpHeaderNames.CONTENT_LENGTH))
                     .isEqualTo(json.getBytes(StandardCharsets.UTF_8).length);
             assertThat(response.headers().contains(HttpHeaderNames.CONNECTION, "close", true)).isEqualTo(close);
@@ -967,13 +971,13 @@ class ExchangeHandlerTest {
         }
 
         @Override
-        public CompletionStage<RateLimitDecision> acquire(String key, long limit) {
-            calls.add(key + "/" + limit);
+        public CompletionStage<RateLimitResult> acquire(String key, List<RateLimitPolicyConfig> policies) {
+            calls.add(key + "/" + policies.get(0).limit());
             CompletableFuture<RateLimitDecision> next = answers.poll();
             if (next == null) {
                 throw new AssertionError("no decision prepared for " + key);
             }
-            return next;
+            return next.thenApply(d -> RateLimitResult.of(policies.get(0), d));
         }
     }
 }

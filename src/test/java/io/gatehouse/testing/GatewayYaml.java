@@ -59,6 +59,16 @@ public final class GatewayYaml {
         return this;
     }
 
+    /** One more key with its own lines instead of a {@code rate_limit}, such as {@code "policies: [burst]"}. */
+    public GatewayYaml key(String key, String name, String... lines) {
+        StringBuilder entry = new StringBuilder("- key: ").append(key).append("\n  name: ").append(name).append('\n');
+        for (String line : lines) {
+            entry.append("  ").append(line).append('\n');
+        }
+        keys.add(entry.toString());
+        return this;
+    }
+
     /** A top-level block as written, such as {@code "cors:\n  allow_origins: [...]"}. */
     public GatewayYaml block(String yaml) {
         blocks.add(yaml.endsWith("\n") ? yaml : yaml + "\n");

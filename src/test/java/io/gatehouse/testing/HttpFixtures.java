@@ -7,7 +7,7 @@ import io.gatehouse.exchange.RuntimeConfig;
 import io.gatehouse.pipeline.Filters;
 import io.gatehouse.proxy.Forwarder;
 import io.gatehouse.ratelimit.RateLimiter;
-import io.gatehouse.ratelimit.SlidingWindowRateLimiter;
+import io.gatehouse.ratelimit.LocalRateLimiter;
 import io.gatehouse.config.GatewayConfig;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
@@ -69,7 +69,7 @@ public final class HttpFixtures {
 
     public static RuntimeConfig config(String yaml) {
         GatewayConfig parsed = parse(yaml);
-        return Filters.compile(parsed, new SlidingWindowRateLimiter(parsed.rateLimit().window(), System::nanoTime));
+        return Filters.compile(parsed, new LocalRateLimiter(System::nanoTime));
     }
 
     /** The snapshot for {@code yaml} with its rate-limit filters on {@code limiter}. */

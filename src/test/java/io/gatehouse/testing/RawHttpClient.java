@@ -30,9 +30,21 @@ public final class RawHttpClient implements AutoCloseable {
 
     /** A client whose socket receive buffer is {@code receiveBuffer} bytes (0: the system default), to read slowly. */
     public RawHttpClient(int port, int receiveBuffer) throws IOException {
+        this(null, port, receiveBuffer);
+    }
+
+    /** A client connecting from {@code localAddress}, such as 127.0.0.2 (all of 127/8 is loopback on Linux). */
+    public RawHttpClient(String localAddress, int port) throws IOException {
+        this(localAddress, port, 0);
+    }
+
+    private RawHttpClient(String localAddress, int port, int receiveBuffer) throws IOException {
         socket = new Socket();
         if (receiveBuffer > 0) {
             socket.setReceiveBufferSize(receiveBuffer);
+        }
+        if (localAddress != null) {
+            socket.bind(new InetSocketAddress(localAddress, 0));
         }
         socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
         socket.setSoTimeout(15_000);

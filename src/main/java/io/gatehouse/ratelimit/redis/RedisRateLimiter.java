@@ -1,8 +1,11 @@
 package io.gatehouse.ratelimit.redis;
 
+import io.gatehouse.config.RateLimitPolicyConfig;
 import io.gatehouse.config.RedisConfig;
 import io.gatehouse.config.RedisFailureMode;
+import io.gatehouse.ratelimit.LocalRateLimiter;
 import io.gatehouse.ratelimit.RateLimitDecision;
+import io.gatehouse.ratelimit.RateLimitResult;
 import io.gatehouse.ratelimit.RateLimiter;
 import io.gatehouse.ratelimit.RateLimiterUnavailableException;
 import io.gatehouse.ratelimit.SlidingWindowRateLimiter;
@@ -34,6 +37,8 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
@@ -89,62 +94,104 @@ import java.util.function.LongSupplier;
 public final class RedisRateLimiter implements RateLimiter {
 
     /**
-     * KEYS[1] the client's hash; ARGV limit, bucket length (µs), ring length, and optionally "now" in µs (tests
-     * only). Returns {allowed 0/1, remaining, retry-after µs, reset µs}; mirrors SlidingWindowRateLimiter.acquire.
+     * KEYS the client's hash per policy (one hash tag, so one Cluster slot); ARGV[1] "now" in µs (tests only) or
+     * empty for Redis {@code TIME}, then per policy its limit, bucket length (µs) and ring length. Decides every
+     * policy first, and only if each admits counts the request in each (all or nothing, atomically). Returns
+     * {admitted 0/1, then per policy: admits 0/1, remaining, retry-after µs, reset µs}; each policy's decision
+     * mirrors SlidingWindowRateLimiter.peek, and one that admits a request refused by another reports its state
+     * uncounted (SlidingWindowRateLimiter.uncounted).
      */
     static final String SCRIPT = """
             if redis.replicate_commands then redis.replicate_commands() end
-            local key = KEYS[1]
-            local limit = tonumber(ARGV[1])
-            local len = tonumber(ARGV[2])
-            local ring = tonumber(ARGV[3])
-            local now
-            if ARGV[4] then
-              now = tonumber(ARGV[4])
+            local clock
+            if ARGV[1] ~= '' then
+              clock = tonumber(ARGV[1])
             else
               local t = redis.call('TIME')
-              now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+              clock = tonumber(t[1]) * 1000000 + tonumber(t[2])
             end
-            local bucket = math.floor(now / len)
-            local flat = redis.call('HGETALL', key)
-            local counts = {}
-            local head = nil
-            for i = 1, #flat, 2 do
-              local b = tonumber(flat[i])
-              counts[b] = tonumber(flat[i + 1])
-              if head == nil or b > head then head = b end
+            local n = #KEYS
+            local out = {1}
+            local plan = {}
+            local all = true
+            for i = 1, n do
+              local key = KEYS[i]
+              local limit = tonumber(ARGV[i * 3 - 1])
+              local len = tonumber(ARGV[i * 3])
+              local ring = tonumber(ARGV[i * 3 + 1])
+              local now = clock
+              local bucket = math.floor(now / len)
+              local flat = redis.call('HGETALL', key)
+              local counts = {}
+              local head = nil
+              for j = 1, #flat, 2 do
+                local b = tonumber(flat[j])
+                counts[b] = tonumber(flat[j + 1])
+                if head == nil or b > head then head = b end
+              end
+              if head ~= nil and bucket < head then
+                bucket = head
+                now = bucket * len
+              end
+              local oldest = bucket - ring + 1
+              local total = 0
+              local stale = {}
+              for b, c in pairs(counts) do
+                if b < oldest then stale[#stale + 1] = string.format('%d', b) else total = total + c end
+              end
+              local newest = bucket
+              if total > 0 then
+                while (counts[newest] or 0) == 0 do newest = newest - 1 end
+              end
+              local p = {key = key, bucket = bucket, stale = stale, limit = limit, total = total,
+                         reset = (bucket + ring) * len - now, newest = (newest + ring) * len - now}
+              plan[i] = p
+              if total < limit then
+                p.ok = true
+                out[#out + 1] = 1
+                out[#out + 1] = limit - total - 1
+                out[#out + 1] = 0
+                out[#out + 1] = p.reset
+              else
+                all = false
+                local excess = total - limit + 1
+                local freed = 0
+                local freeing = oldest
+                while true do
+                  freed = freed + (counts[freeing] or 0)
+                  if freed >= excess then break end
+                  freeing = freeing + 1
+                end
+                out[#out + 1] = 0
+                out[#out + 1] = 0
+                out[#out + 1] = (freeing + ring) * len - now
+                out[#out + 1] = p.newest
+              end
             end
-            if head ~= nil and bucket < head then
-              bucket = head
-              now = bucket * len
+            if all then
+              for i = 1, n do
+                local p = plan[i]
+                if #p.stale > 0 then redis.call('HDEL', p.key, unpack(p.stale)) end
+                redis.call('HINCRBY', p.key, string.format('%d', p.bucket), 1)
+                redis.call('PEXPIRE', p.key, math.ceil(p.reset / 1000))
+              end
+              return out
             end
-            local oldest = bucket - ring + 1
-            local total = 0
-            local stale = {}
-            for b, c in pairs(counts) do
-              if b < oldest then stale[#stale + 1] = string.format('%d', b) else total = total + c end
+            out[1] = 0
+            for i = 1, n do
+              local p = plan[i]
+              if p.ok then
+                local base = (i - 1) * 4 + 2
+                out[base + 1] = p.limit - p.total
+                if p.total > 0 then out[base + 3] = p.newest else out[base + 3] = 0 end
+              end
             end
-            if total < limit then
-              if #stale > 0 then redis.call('HDEL', key, unpack(stale)) end
-              redis.call('HINCRBY', key, string.format('%d', bucket), 1)
-              local reset = (bucket + ring) * len - now
-              redis.call('PEXPIRE', key, math.ceil(reset / 1000))
-              return {1, limit - total - 1, 0, reset}
-            end
-            local excess = total - limit + 1
-            local freed = 0
-            local freeing = oldest
-            while true do
-              freed = freed + (counts[freeing] or 0)
-              if freed >= excess then break end
-              freeing = freeing + 1
-            end
-            local newest = bucket
-            while (counts[newest] or 0) == 0 do newest = newest - 1 end
-            return {0, 0, (freeing + ring) * len - now, (newest + ring) * len - now}
+            return out
             """;
 
     static final String SCRIPT_SHA = sha1(SCRIPT);
+    private static final int BUCKETS = SlidingWindowRateLimiter.DEFAULT_BUCKETS_PER_WINDOW;
+    private static final String RING = Integer.toString(BUCKETS + 1);
 
     /** Commands in flight on the one connection; beyond it a command fails at once (and the failure mode applies). */
     static final int MAX_PENDING_COMMANDS = 16_384;
@@ -157,11 +204,10 @@ public final class RedisRateLimiter implements RateLimiter {
     private static final Logger LOG = LoggerFactory.getLogger(RedisRateLimiter.class);
 
     private final RedisConfig config;
-    private final long bucketMicros;
-    private final String keySuffix;
-    private final String[] bucketArgs;
+    /** The {@code default} policy's window, for {@link #acquire(String, long)} and {@link #redisKey(String)}. */
+    private final Duration window;
     /** For {@link RedisFailureMode#LOCAL}; null otherwise. */
-    private final SlidingWindowRateLimiter fallback;
+    private final LocalRateLimiter fallback;
     /** Tests only: replaces Redis {@code TIME}; null in production. */
     private final LongSupplier redisClockMicros;
 
@@ -182,17 +228,9 @@ public final class RedisRateLimiter implements RateLimiter {
     private RedisRateLimiter(Duration window, RedisConfig config, LongSupplier nanoClock, LongSupplier redisClockMicros) {
         this.config = Objects.requireNonNull(config, "config");
         Objects.requireNonNull(window, "window");
-        int buckets = SlidingWindowRateLimiter.DEFAULT_BUCKETS_PER_WINDOW;
-        long windowMicros = window.toNanos() / 1000;
-        if (windowMicros < buckets || window.toNanos() % 1000 != 0) {
-            throw new IllegalArgumentException("window must be a whole number of microseconds, at least " + buckets
-                    + ": " + window);
-        }
-        this.bucketMicros = (windowMicros + buckets - 1) / buckets;
-        this.keySuffix = "}:sw:" + windowMicros;
-        this.bucketArgs = new String[] {Long.toString(bucketMicros), Integer.toString(buckets + 1)};
-        this.fallback = config.onFailure() == RedisFailureMode.LOCAL
-                ? new SlidingWindowRateLimiter(window, nanoClock) : null;
+        windowMicros(window);
+        this.window = window;
+        this.fallback = config.onFailure() == RedisFailureMode.LOCAL ? new LocalRateLimiter(nanoClock) : null;
         this.redisClockMicros = redisClockMicros;
 
         this.timer = new HashedWheelTimer(new DefaultThreadFactory("gatehouse-redis-timer", true), 5,
@@ -251,38 +289,63 @@ public final class RedisRateLimiter implements RateLimiter {
         return limiter;
     }
 
-    @Override
+    /** One request against the {@code default} policy with {@code limit} (the window given at start). */
     public CompletionStage<RateLimitDecision> acquire(String key, long limit) {
-        Objects.requireNonNull(key, "key");
         if (limit < 1 || limit > SlidingWindowRateLimiter.MAX_LIMIT) {
             throw new IllegalArgumentException("limit must be in 1.." + SlidingWindowRateLimiter.MAX_LIMIT + ": "
                     + limit);
         }
+        return acquire(key, List.of(RateLimitPolicyConfig.defaultPolicy(limit, window)))
+                .thenApply(result -> result.applied().get(0).decision());
+    }
+
+    @Override
+    public CompletionStage<RateLimitResult> acquire(String key, List<RateLimitPolicyConfig> policies) {
+        Objects.requireNonNull(key, "key");
+        if (policies.isEmpty()) {
+            throw new IllegalArgumentException("no policies");
+        }
         Link c = link;
         if (c == null) {
-            return onFailure(key, limit);
+            return onFailure(key, policies);
         }
         boolean probe = false;
         if (outage.get()) {
             if (!probing.compareAndSet(false, true)) {
-                return onFailure(key, limit);
+                return onFailure(key, policies);
             }
             probe = true;
         }
-        String[] keys = {redisKey(key)};
-        String[] args = arguments(limit);
-        CompletableFuture<RateLimitDecision> result = new CompletableFuture<>();
+        String[] keys = new String[policies.size()];
+        String[] args = new String[1 + 3 * policies.size()];
+        args[0] = redisClockMicros == null ? "" : Long.toString(redisClockMicros.getAsLong());
+        for (int i = 0; i < keys.length; i++) {
+            RateLimitPolicyConfig policy = policies.get(i);
+            long windowMicros = windowMicros(policy.window());
+            keys[i] = redisKey(key, policy);
+            args[1 + 3 * i] = Long.toString(policy.limit());
+            args[2 + 3 * i] = Long.toString((windowMicros + BUCKETS - 1) / BUCKETS);
+            args[3 + 3 * i] = RING;
+        }
+        CompletableFuture<RateLimitResult> result = new CompletableFuture<>();
         boolean releaseProbe = probe;
         RedisFuture<List<Object>> call = c.commands().evalsha(SCRIPT_SHA, ScriptOutputType.MULTI, keys, args);
         call.whenComplete((reply, error) -> {
             if (unwrap(error) instanceof RedisNoScriptException) {
                 RedisFuture<List<Object>> retry = c.commands().eval(SCRIPT, ScriptOutputType.MULTI, keys, args);
-                retry.whenComplete((r, e) -> complete(result, key, limit, r, e, releaseProbe));
+                retry.whenComplete((r, e) -> complete(result, key, policies, r, e, releaseProbe));
             } else {
-                complete(result, key, limit, reply, error, releaseProbe);
+                complete(result, key, policies, reply, error, releaseProbe);
             }
         });
         return result;
+    }
+
+    @Override
+    public void retain(Collection<RateLimitPolicyConfig> policies) {
+        if (fallback != null) {
+            fallback.retain(policies);
+        }
     }
 
     @Override
@@ -309,29 +372,42 @@ public final class RedisRateLimiter implements RateLimiter {
         return link != null && !outage.get();
     }
 
-    /** The Redis key for a client; the hash tag keeps a client's state on one Cluster slot. */
+    /** The Redis key of a client's {@code default} policy, with the window given at start. */
     String redisKey(String client) {
-        return "{gh:" + client + keySuffix;
+        return redisKey(client, RateLimitPolicyConfig.defaultPolicy(1, window));
     }
 
-    private String[] arguments(long limit) {
-        String limitArg = Long.toString(limit);
-        if (redisClockMicros == null) {
-            return new String[] {limitArg, bucketArgs[0], bucketArgs[1]};
+    /**
+     * The Redis key for a client's counters in one policy; the hash tag keeps all of a client's policies on one
+     * Cluster slot, so one script can decide them together. The {@code default} policy keeps the key it had before
+     * policies existed ({@code {gh:<client>}:sw:<window µs>}), so instances of both versions share its counters;
+     * a named policy's key holds its name and limit too, so a changed policy starts afresh.
+     */
+    static String redisKey(String client, RateLimitPolicyConfig policy) {
+        String base = "{gh:" + client + "}:sw:" + windowMicros(policy.window());
+        return policy.name().equals(RateLimitPolicyConfig.DEFAULT) ? base
+                : base + ":" + policy.name() + ":" + policy.limit();
+    }
+
+    private static long windowMicros(Duration window) {
+        long micros = window.toNanos() / 1000;
+        if (micros < BUCKETS || window.toNanos() % 1000 != 0) {
+            throw new IllegalArgumentException("window must be a whole number of microseconds, at least " + BUCKETS
+                    + ": " + window);
         }
-        return new String[] {limitArg, bucketArgs[0], bucketArgs[1], Long.toString(redisClockMicros.getAsLong())};
+        return micros;
     }
 
-    private void complete(CompletableFuture<RateLimitDecision> result, String key, long limit, List<Object> reply,
-            Throwable error, boolean probe) {
+    private void complete(CompletableFuture<RateLimitResult> result, String key, List<RateLimitPolicyConfig> policies,
+            List<Object> reply, Throwable error, boolean probe) {
         if (probe) {
             probing.set(false);
         }
-        RateLimitDecision decision = null;
+        RateLimitResult decision = null;
         Throwable failure = unwrap(error);
         if (failure == null) {
             try {
-                decision = decode(reply, limit);
+                decision = decode(reply, policies);
             } catch (RuntimeException e) {
                 failure = e;
             }
@@ -344,7 +420,7 @@ public final class RedisRateLimiter implements RateLimiter {
             return;
         }
         startOutage(failure.toString());
-        onFailure(key, limit).whenComplete((d, e) -> {
+        onFailure(key, policies).whenComplete((d, e) -> {
             if (e != null) {
                 result.completeExceptionally(e);
             } else {
@@ -364,26 +440,35 @@ public final class RedisRateLimiter implements RateLimiter {
         }
     }
 
-    private CompletionStage<RateLimitDecision> onFailure(String key, long limit) {
+    private CompletionStage<RateLimitResult> onFailure(String key, List<RateLimitPolicyConfig> policies) {
         return switch (config.onFailure()) {
-            case LOCAL -> fallback.acquire(key, limit);
-            case OPEN -> CompletableFuture.completedStage(RateLimitDecision.allow(limit, limit, 0));
+            case LOCAL -> fallback.acquire(key, policies);
+            case OPEN -> CompletableFuture.completedStage(RateLimitResult.of(policies.stream()
+                    .map(p -> new RateLimitResult.Applied(p, RateLimitDecision.allow(p.limit(), p.limit(), 0)))
+                    .toList()));
             case CLOSED -> CompletableFuture.failedStage(
                     new RateLimiterUnavailableException("Redis rate-limit store unavailable"));
         };
     }
 
-    private static RateLimitDecision decode(List<Object> reply, long limit) {
-        if (reply == null || reply.size() != 4) {
+    private static RateLimitResult decode(List<Object> reply, List<RateLimitPolicyConfig> policies) {
+        if (reply == null || reply.size() != 1 + 4 * policies.size()) {
             throw new IllegalStateException("unexpected script reply: " + reply);
         }
-        boolean allowed = ((Long) reply.get(0)) == 1;
-        long remaining = (Long) reply.get(1);
-        long retryAfterMicros = (Long) reply.get(2);
-        long resetMicros = (Long) reply.get(3);
-        return allowed
-                ? RateLimitDecision.allow(limit, remaining, ceilMillis(resetMicros))
-                : RateLimitDecision.reject(limit, ceilMillis(retryAfterMicros), ceilMillis(resetMicros));
+        boolean admitted = ((Long) reply.get(0)) == 1;
+        List<RateLimitResult.Applied> applied = new ArrayList<>(policies.size());
+        for (int i = 0; i < policies.size(); i++) {
+            RateLimitPolicyConfig policy = policies.get(i);
+            int at = 1 + 4 * i;
+            boolean admits = ((Long) reply.get(at)) == 1;
+            long remaining = (Long) reply.get(at + 1);
+            long retryAfterMicros = (Long) reply.get(at + 2);
+            long resetMicros = (Long) reply.get(at + 3);
+            applied.add(new RateLimitResult.Applied(policy, admits
+                    ? RateLimitDecision.allow(policy.limit(), remaining, ceilMillis(resetMicros))
+                    : RateLimitDecision.reject(policy.limit(), ceilMillis(retryAfterMicros), ceilMillis(resetMicros))));
+        }
+        return new RateLimitResult(admitted, applied);
     }
 
     private static long ceilMillis(long micros) {
