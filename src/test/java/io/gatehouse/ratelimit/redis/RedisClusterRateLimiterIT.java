@@ -237,8 +237,14 @@ class RedisClusterRateLimiterIT {
         return byMaster;
     }
 
+    /**
+     * Tracks the limiter for closing and waits until it is connected: {@code start} waits about a second for the
+     * first connection, and on a loaded machine the cluster's topology read and connects can take longer; until then
+     * every request takes the failure path, which these tests are not about.
+     */
     private RedisRateLimiter track(RedisRateLimiter limiter) {
         limiters.add(limiter);
+        RedisProcess.await(Duration.ofSeconds(20), "the limiter to connect to the cluster", limiter::healthy);
         return limiter;
     }
 
