@@ -106,6 +106,11 @@ public final class RuntimeConfig {
         return targetMetrics.get(endpoint);
     }
 
+    /** Each target of this snapshot's upstreams with its metric handle (which names its upstream and URL). */
+    public void forEachTarget(java.util.function.BiConsumer<TargetMetrics, Endpoint> action) {
+        targetMetrics.forEach((endpoint, handle) -> action.accept(handle, endpoint));
+    }
+
     /** Every route label and (upstream, target) pair of this snapshot, for {@link GatewayMetrics#retain}. */
     public void retainMetrics() {
         List<String> routeLabels = routeMetrics.keySet().stream().map(Route::prefix).toList();
