@@ -93,7 +93,7 @@ final class ConfigReader {
     private GatewayConfig gateway(YamlNode root) {
         if (root.kind() != YamlNode.Kind.MAPPING) {
             problems.at(root, "the top level must be a mapping with the sections server, auth, rate_limit, cors,"
-                    + " backend, upstreams and routes, got " + root.describe());
+                    + " backend, upstreams, routes, admin, access_log and tracing, got " + root.describe());
             return null;
         }
         Section top = new Section(root, "");
