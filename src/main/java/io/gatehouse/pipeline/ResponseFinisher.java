@@ -23,8 +23,9 @@ import java.util.function.Supplier;
 /**
  * The one place every response passes on its way to the client — proxied or the gateway's own, from any stage, a
  * 400 from the framing check as much as a 502 — so each gets the same decoration: {@code X-Request-Id}, the CORS
- * headers and {@code Vary: Origin}, the rate-limit headers when a decision was made. It also writes the access
- * line when the response has been written (or the connection ended first): method, path, status, duration,
+ * headers and {@code Vary: Origin}, the rate-limit headers when a decision was made. When the response has been
+ * written (or the connection ended first) it records the request's metrics on the handle its snapshot resolved for
+ * the route, and writes the access line: method, path, status, duration,
  * client, request ID and backend, handed to {@link AccessLogWriter} so that neither the appender nor a slow disk
  * ever holds up an event loop. The query string is left out: it can carry secrets. API keys never reach the line.
  * <p>
