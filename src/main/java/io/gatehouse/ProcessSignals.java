@@ -66,10 +66,16 @@ final class ProcessSignals {
                 next = ConfigLoader.load(configPath);
             } catch (ConfigException e) {
                 LOG.error("reload refused, the running config is kept:\n{}", e.getMessage());
+                server.reloadFailed(e.getMessage());
                 return;
             }
             GatewayConfig current = server.config().config();
-            server.reload(next);
+            try {
+                server.reload(next);
+            } catch (RuntimeException e) {
+                LOG.error("reload refused, the running config is kept: {}", e.getMessage());
+                return;
+            }
             LOG.info("config reloaded from {} ({} routes, {} API keys)", configPath, next.routes().size(),
                     next.auth().keys().size());
             warnAboutRestartOnly(current, next);
@@ -85,6 +91,9 @@ final class ProcessSignals {
         }
         if (!current.rateLimit().sameStore(next.rateLimit())) {
             LOG.warn("rate_limit.store and rate_limit.redis take effect after a restart");
+        }
+        if (!current.operations().admin().equals(next.operations().admin())) {
+            LOG.warn("admin.host and admin.port take effect after a restart");
         }
         if (!current.backend().equals(next.backend())) {
             LOG.warn("backend pool settings take effect after a restart");

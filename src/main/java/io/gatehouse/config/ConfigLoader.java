@@ -66,10 +66,19 @@ public final class ConfigLoader {
         if (!problems.isEmpty()) {
             throw problems.toException();
         }
-        return config;
+        return config.withOperations(config.operations().withSourceSha256(sha256(yaml)));
     }
 
     private static ConfigException cannotRead(Path file, String reason) {
         return new ConfigException(List.of(file + ": cannot read: " + reason));
+    }
+
+    private static String sha256(String text) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

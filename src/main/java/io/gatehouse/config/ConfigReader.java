@@ -101,7 +101,7 @@ final class ConfigReader {
     private GatewayConfig gateway(YamlNode root) {
         if (root.kind() != YamlNode.Kind.MAPPING) {
             problems.at(root, "the top level must be a mapping with the sections server, auth, rate_limit, cors,"
-                    + " backend, upstreams and routes, got " + root.describe());
+                    + " backend, upstreams, routes, admin, access_log and tracing, got " + root.describe());
             return null;
         }
         Section top = new Section(root, "");
@@ -112,13 +112,14 @@ final class ConfigReader {
         BackendConfig backend = backend(top.section("backend"));
         Map<String, UpstreamConfig> upstreams = new UpstreamsReader().upstreams(top.section("upstreams"));
         List<RouteConfig> routes = routes(top.required("routes"), upstreams);
+        OperationsConfig operations = new OperationsReader().operations(top);
         top.rejectUnknownKeys();
         checkPolicyReferences(rateLimit);
         if (!problems.isEmpty()) {
             return null;
         }
-        return new GatewayConfig(server, auth, rateLimit.withRoutes(routeLimits), cors, backend, upstreams,
-                routes);
+        return new GatewayConfig(server, auth, rateLimit.withRoutes(routeLimits), cors, backend, upstreams, routes,
+                operations);
     }
 
     private ServerConfig server(Section s) {
@@ -837,6 +838,65 @@ final class ConfigReader {
     }
 
     /** The top-level {@code upstreams} map: named backend services with their balancing and failure handling. */
+    /** The top-level {@code admin}, {@code access_log} and {@code tracing} sections. */
+    private final class OperationsReader {
+
+        OperationsConfig operations(Section top) {
+            return new OperationsConfig(admin(top.section("admin")), accessLog(top.section("access_log")),
+                    tracing(top.section("tracing")), null);
+        }
+
+        private AdminConfig admin(Section s) {
+            YamlNode portNode = s.optional("port");
+            int port = portNode == null ? AdminConfig.DISABLED : (int) integer(portNode, "port", 0, 65535, 0);
+            YamlNode hostNode = s.optional("host");
+            String host = string(hostNode, "host", AdminConfig.DEFAULT_HOST);
+            if (hostNode != null && host.equals(hostNode.text()) && (host.isEmpty() || hasSpaceOrControl(host))) {
+                problems.at(hostNode, "host must be an address or host name without spaces, like 127.0.0.1");
+            }
+            if (s.present() && portNode == null && hostNode != null) {
+                problems.at(hostNode, "admin.host needs admin.port: without a port there is no admin listener");
+            }
+            s.rejectUnknownKeys();
+            return new AdminConfig(host, port);
+        }
+
+        private AccessLogConfig accessLog(Section s) {
+            YamlNode formatNode = s.optional("format");
+            String text = string(formatNode, "format", "text");
+            AccessLogConfig.Format format = switch (text) {
+                case "text" -> AccessLogConfig.Format.TEXT;
+                case "json" -> AccessLogConfig.Format.JSON;
+                default -> {
+                    problems.at(formatNode, "format must be text or json, got '" + printable(text) + "'");
+                    yield AccessLogConfig.Format.TEXT;
+                }
+            };
+            YamlNode pathNode = s.optional("path");
+            String pathText = string(pathNode, "path", null);
+            java.nio.file.Path path = null;
+            if (pathText != null) {
+                if (pathText.isEmpty() || pathText.chars().anyMatch(c -> c < 0x20)) {
+                    problems.at(pathNode, "path must be a file name without control characters");
+                } else {
+                    try {
+                        path = java.nio.file.Path.of(pathText);
+                    } catch (java.nio.file.InvalidPathException e) {
+                        problems.at(pathNode, "path is not a valid file name: " + e.getReason());
+                    }
+                }
+            }
+            s.rejectUnknownKeys();
+            return new AccessLogConfig(format, path);
+        }
+
+        private TracingConfig tracing(Section s) {
+            boolean trust = bool(s.optional("trust_incoming"), "trust_incoming", true);
+            s.rejectUnknownKeys();
+            return new TracingConfig(trust);
+        }
+    }
+
     private final class UpstreamsReader {
 
         private static final Duration MAX_CHECK_INTERVAL = Duration.ofHours(1);

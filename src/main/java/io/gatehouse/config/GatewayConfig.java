@@ -14,9 +14,11 @@ public record GatewayConfig(
         CorsConfig cors,
         BackendConfig backend,
         Map<String, UpstreamConfig> upstreams,
-        List<RouteConfig> routes) {
+        List<RouteConfig> routes,
+        OperationsConfig operations) {
 
     public GatewayConfig {
+        Objects.requireNonNull(operations, "operations");
         Objects.requireNonNull(server, "server");
         Objects.requireNonNull(auth, "auth");
         Objects.requireNonNull(rateLimit, "rateLimit");
@@ -24,6 +26,16 @@ public record GatewayConfig(
         Objects.requireNonNull(backend, "backend");
         upstreams = Collections.unmodifiableMap(new LinkedHashMap<>(upstreams));
         routes = List.copyOf(routes);
+    }
+
+    /** Without the operations sections: every one at its default (no admin listener, text access log). */
+    public GatewayConfig(ServerConfig server, AuthConfig auth, RateLimitConfig rateLimit, CorsConfig cors,
+                         BackendConfig backend, Map<String, UpstreamConfig> upstreams, List<RouteConfig> routes) {
+        this(server, auth, rateLimit, cors, backend, upstreams, routes, OperationsConfig.defaults());
+    }
+
+    public GatewayConfig withOperations(OperationsConfig next) {
+        return new GatewayConfig(server, auth, rateLimit, cors, backend, upstreams, routes, next);
     }
 
     /** The upstream of each route, named ones once each, in config order (named first, then inline ones). */

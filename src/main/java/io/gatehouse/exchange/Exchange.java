@@ -54,6 +54,13 @@ public final class Exchange {
     private int status;
     private String failure;
     private boolean logged;
+    // For metrics, the JSON access log and trace context.
+    private String authFailure;
+    private String traceId;
+    private String lastTarget;
+    private long backendNanos = -1;
+    private long bytesIn;
+    private long bytesOut;
 
     public Exchange(RuntimeConfig config, HttpRequest request, long startNanos) {
         this.config = config;
@@ -165,8 +172,31 @@ public final class Exchange {
     /** An attempt starts on {@code target}. */
     public void backend(String target) {
         this.backend = attempts == 0 ? target : backend + "," + target;
+        this.lastTarget = target;
         attempts++;
     }
+
+    /** The target of the last attempt, or null before any. */
+    public String lastTarget() { return lastTarget; }
+
+    /** Time from the start of the last attempt to its response head; -1 when no response head came. */
+    public long backendNanos() { return backendNanos; }
+    public void backendNanos(long nanos) { this.backendNanos = nanos; }
+
+    /** Why authentication refused the request (one of the filter's fixed reasons), or null. */
+    public String authFailure() { return authFailure; }
+    public void authFailure(String reason) { this.authFailure = reason; }
+
+    /** The W3C trace id (32 hex digits) the backend request carries, or null before it is known. */
+    public String traceId() { return traceId; }
+    public void traceId(String traceId) { this.traceId = traceId; }
+
+    /** Request body bytes read from the client. */
+    public long bytesIn() { return bytesIn; }
+    public void addBytesIn(long n) { bytesIn += n; }
+    /** Response body bytes written to the client. */
+    public long bytesOut() { return bytesOut; }
+    public void addBytesOut(long n) { bytesOut += n; }
 
     /** The final response's status once its head is written; 0 before. */
     public int status() { return status; }

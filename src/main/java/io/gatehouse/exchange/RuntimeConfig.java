@@ -3,10 +3,17 @@ package io.gatehouse.exchange;
 import io.gatehouse.auth.ApiKeys;
 import io.gatehouse.config.GatewayConfig;
 import io.gatehouse.cors.CorsPolicy;
+import io.gatehouse.metrics.GatewayMetrics;
+import io.gatehouse.metrics.RouteMetrics;
+import io.gatehouse.metrics.TargetMetrics;
 import io.gatehouse.routing.Route;
 import io.gatehouse.routing.RouteTable;
+import io.gatehouse.upstream.Endpoint;
+import io.gatehouse.upstream.Upstream;
 
+import java.util.Collection;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
@@ -24,9 +31,14 @@ public final class RuntimeConfig {
     private final CorsPolicy cors;
     private final FilterChain entry;
     private final Map<Route, FilterChain> byRoute;
+    private final GatewayMetrics metrics;
+    private final Map<Route, RouteMetrics> routeMetrics;
+    private final RouteMetrics unroutedMetrics;
+    private final Map<Endpoint, TargetMetrics> targetMetrics;
 
     private RuntimeConfig(GatewayConfig config, ApiKeys apiKeys, FilterChain entry,
-                          Function<Route, FilterChain> routeChain) {
+                          Function<Route, FilterChain> routeChain, GatewayMetrics metrics,
+                          Collection<Upstream> upstreams) {
         this.config = config;
         this.routes = RouteTable.of(config.routes());
         this.apiKeys = apiKeys;
@@ -37,6 +49,21 @@ public final class RuntimeConfig {
             chains.put(route, routeChain.apply(route));
         }
         this.byRoute = chains;
+        // Metric handles, resolved now so that a request records without looking a label up.
+        this.metrics = metrics;
+        Map<Route, RouteMetrics> byRouteMetrics = new IdentityHashMap<>();
+        for (Route route : routes.routes()) {
+            byRouteMetrics.put(route, metrics.route(route.prefix()));
+        }
+        this.routeMetrics = byRouteMetrics;
+        this.unroutedMetrics = metrics.route(GatewayMetrics.NO_ROUTE);
+        Map<Endpoint, TargetMetrics> byEndpoint = new IdentityHashMap<>();
+        for (Upstream upstream : upstreams) {
+            for (Endpoint endpoint : upstream.endpoints()) {
+                byEndpoint.put(endpoint, metrics.target(upstream.name(), endpoint.url().toString()));
+            }
+        }
+        this.targetMetrics = byEndpoint;
     }
 
     /**
@@ -48,13 +75,49 @@ public final class RuntimeConfig {
      */
     public static RuntimeConfig compile(GatewayConfig config, ApiKeys apiKeys, FilterChain entry,
                                         Function<Route, FilterChain> routeChain) {
-        return new RuntimeConfig(config, apiKeys, entry, routeChain);
+        return new RuntimeConfig(config, apiKeys, entry, routeChain, GatewayMetrics.detached(), List.of());
+    }
+
+    /**
+     * Compiles {@code config} with metric handles from {@code metrics} for its routes and for every target of
+     * {@code upstreams} (this snapshot's).
+     */
+    public static RuntimeConfig compile(GatewayConfig config, ApiKeys apiKeys, FilterChain entry,
+                                        Function<Route, FilterChain> routeChain, GatewayMetrics metrics,
+                                        Collection<Upstream> upstreams) {
+        return new RuntimeConfig(config, apiKeys, entry, routeChain, metrics, upstreams);
     }
 
     public GatewayConfig config() { return config; }
     public RouteTable routes() { return routes; }
     public ApiKeys apiKeys() { return apiKeys; }
     public CorsPolicy cors() { return cors; }
+
+    public GatewayMetrics metrics() { return metrics; }
+
+    /** The request metrics of {@code route} (a route of this snapshot), or of requests without one for null. */
+    public RouteMetrics routeMetrics(Route route) {
+        RouteMetrics handle = route == null ? null : routeMetrics.get(route);
+        return handle != null ? handle : unroutedMetrics;
+    }
+
+    /** The backend metrics of {@code endpoint}, a target of this snapshot's upstreams; null for another. */
+    public TargetMetrics targetMetrics(Endpoint endpoint) {
+        return targetMetrics.get(endpoint);
+    }
+
+    /** Each target of this snapshot's upstreams with its metric handle (which names its upstream and URL). */
+    public void forEachTarget(java.util.function.BiConsumer<TargetMetrics, Endpoint> action) {
+        targetMetrics.forEach((endpoint, handle) -> action.accept(handle, endpoint));
+    }
+
+    /** Every route label and (upstream, target) pair of this snapshot, for {@link GatewayMetrics#retain}. */
+    public void retainMetrics() {
+        List<String> routeLabels = routeMetrics.keySet().stream().map(Route::prefix).toList();
+        List<List<String>> targets = new java.util.ArrayList<>();
+        targetMetrics.forEach((endpoint, handle) -> targets.add(List.of(handle.upstream(), handle.target())));
+        metrics.retain(routeLabels, targets);
+    }
 
     /** The filters every request runs before it has a route. */
     public FilterChain entry() { return entry; }

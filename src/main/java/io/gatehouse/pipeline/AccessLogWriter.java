@@ -41,13 +41,21 @@ public final class AccessLogWriter {
 
     private static final AccessLogWriter INSTANCE = new AccessLogWriter(ACCESS, CAPACITY);
 
-    /** {@code text}'s {@code toString()} is the line, made on the writer's thread. */
-    private record Line(long epochMillis, Object text) {
+    /**
+     * {@code text}'s {@code toString()} is the line, made on the writer's thread; {@code sink} is where it goes, or
+     * null for the {@code access} logger.
+     */
+    private record Line(long epochMillis, Object text, AccessSink sink) {
     }
 
     private final Logger logger;
     private final Queue<Line> queue;
     private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong droppedTotal = new AtomicLong();
+    /** Sinks given up (a reload changed the destination, a server stopped): closed once the queue is empty. */
+    private final Queue<AccessSink> retired = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** The sinks written to in the current batch; the writer thread's own. */
+    private final java.util.List<AccessSink> touched = new java.util.ArrayList<>();
     private final Thread writer;
     private volatile boolean stopping;
 
@@ -69,6 +77,21 @@ public final class AccessLogWriter {
         INSTANCE.offer(line);
     }
 
+    /** Queues one line for {@code sink}, stamped now; never blocks. */
+    static void submit(Object line, AccessSink sink) {
+        INSTANCE.offer(line, sink);
+    }
+
+    /** Closes {@code sink} on the writer's thread once every line queued so far has been written. */
+    static void retire(AccessSink sink) {
+        INSTANCE.retired.add(sink);
+    }
+
+    /** Lines dropped since the process started because the queue was full. */
+    public static long droppedTotal() {
+        return INSTANCE.droppedTotal.get();
+    }
+
     /**
      * Writes out everything queued so far and stops the writer, waiting up to {@code timeoutMillis}. For the end
      * of the process: lines submitted afterwards are not written.
@@ -78,14 +101,23 @@ public final class AccessLogWriter {
     }
 
     void offer(Object text) {
-        if (!tryOffer(text)) {
+        offer(text, null);
+    }
+
+    void offer(Object text, AccessSink sink) {
+        if (!queue.offer(new Line(System.currentTimeMillis(), text, sink))) {
             dropped.incrementAndGet();
+            droppedTotal.incrementAndGet();
         }
     }
 
     /** Queues one line unless the queue is full. */
     boolean tryOffer(Object text) {
-        return queue.offer(new Line(System.currentTimeMillis(), text));
+        return queue.offer(new Line(System.currentTimeMillis(), text, null));
+    }
+
+    long dropped() {
+        return droppedTotal.get();
     }
 
     private void run() {
@@ -103,8 +135,26 @@ public final class AccessLogWriter {
     private boolean drain() {
         Line line;
         boolean wrote = false;
-        for (int i = 0; i < MAX_BATCH && (line = queue.poll()) != null; i++) {
+        boolean emptied = false;
+        for (int i = 0; i < MAX_BATCH; i++) {
+            line = queue.poll();
+            if (line == null) {
+                emptied = true;
+                break;
+            }
             wrote = true;
+            AccessSink sink = line.sink();
+            if (sink != null) {
+                try {
+                    sink.write(line.text(), line.epochMillis());
+                } catch (RuntimeException e) {
+                    LOG.warn("access log write failed: {}", e.toString());
+                }
+                if (!touched.contains(sink)) {
+                    touched.add(sink);
+                }
+                continue;
+            }
             try {
                 LoggingEvent event = new LoggingEvent(FQCN, logger, Level.INFO, line.text().toString(), null,
                         null);
@@ -117,6 +167,16 @@ public final class AccessLogWriter {
         }
         if (wrote) {
             flushBufferedAppenders();
+            for (AccessSink sink : touched) {
+                sink.flush();
+            }
+            touched.clear();
+        }
+        if (emptied) {
+            AccessSink sink;
+            while ((sink = retired.poll()) != null) {
+                sink.close();
+            }
         }
         long lost = dropped.getAndSet(0);
         if (lost > 0) {

@@ -53,18 +53,23 @@ final class ApiKeyFilter implements Filter {
         if (first != null) {
             headers.remove(header);
         }
+        // The reasons are gatehouse_auth_failures_total's fixed label values.
         if (first == null || first.isBlank()) {
+            exchange.authFailure("missing");
             return missing;
         }
         String key = first.trim();
         if (more || key.indexOf(',') >= 0) {
+            exchange.authFailure("ambiguous");
             return ambiguous;
         }
         if (!isVisibleAscii(key)) {
+            exchange.authFailure("malformed");
             return malformed;
         }
         ApiClient client = keys.lookup(key);
         if (client == null) {
+            exchange.authFailure("invalid");
             return unknown;
         }
         exchange.client(client);

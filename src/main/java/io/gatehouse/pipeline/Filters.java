@@ -7,6 +7,7 @@ import io.gatehouse.config.RouteRateLimitConfig;
 import io.gatehouse.exchange.Filter;
 import io.gatehouse.exchange.FilterChain;
 import io.gatehouse.exchange.RuntimeConfig;
+import io.gatehouse.metrics.GatewayMetrics;
 import io.gatehouse.ratelimit.RateLimitPolicies;
 import io.gatehouse.ratelimit.RateLimiter;
 import io.gatehouse.auth.ApiKeys;
@@ -47,6 +48,12 @@ public final class Filters {
      * registry keeps the health and breaker state of targets that stay, and checks the targets of this config.
      */
     public static RuntimeConfig compile(GatewayConfig config, RateLimiter limiter, Upstreams upstreams) {
+        return compile(config, limiter, upstreams, GatewayMetrics.detached());
+    }
+
+    /** Compiles {@code config} with its chains and its metric handles from {@code metrics}, the server's. */
+    public static RuntimeConfig compile(GatewayConfig config, RateLimiter limiter, Upstreams upstreams,
+                                        GatewayMetrics metrics) {
         Map<String, Upstream> byName = upstreams.load(config);
         ApiKeys keys = ApiKeys.of(config.auth().keys());
         ApiKeyFilter apiKey = new ApiKeyFilter(config.auth().header(), keys);
@@ -70,7 +77,7 @@ public final class Filters {
             }
             filters.add(new UpstreamFilter(byName.get(rc.upstream().name())));
             return FilterChain.of(filters);
-        });
+        }, metrics, byName.values());
     }
 
     /** What runs for each route, one line per route, e.g. {@code /api/users: framing -> ... -> proxy}. */

@@ -3,16 +3,19 @@ package io.gatehouse.pipeline;
 import io.gatehouse.exchange.Exchange;
 import io.gatehouse.exchange.RequestIds;
 import io.gatehouse.exchange.RuntimeConfig;
+import io.gatehouse.metrics.RouteMetrics;
 import io.gatehouse.ratelimit.RateLimitResult;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
 
+import java.net.SocketAddress;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -20,8 +23,9 @@ import java.util.function.Supplier;
 /**
  * The one place every response passes on its way to the client — proxied or the gateway's own, from any stage, a
  * 400 from the framing check as much as a 502 — so each gets the same decoration: {@code X-Request-Id}, the CORS
- * headers and {@code Vary: Origin}, the rate-limit headers when a decision was made. It also writes the access
- * line when the response has been written (or the connection ended first): method, path, status, duration,
+ * headers and {@code Vary: Origin}, the rate-limit headers when a decision was made. When the response has been
+ * written (or the connection ended first) it records the request's metrics on the handle its snapshot resolved for
+ * the route, and writes the access line: method, path, status, duration,
  * client, request ID and backend, handed to {@link AccessLogWriter} so that neither the appender nor a slow disk
  * ever holds up an event loop. The query string is left out: it can carry secrets. API keys never reach the line.
  * <p>
@@ -38,9 +42,18 @@ public final class ResponseFinisher extends ChannelDuplexHandler {
     private final Supplier<RuntimeConfig> config;
     private final BooleanSupplier logEnabled;
     private final Consumer<Object> log;
+    private final AccessLog accessLog;
 
     public ResponseFinisher(Supplier<RuntimeConfig> config) {
         this(config, AccessLogWriter::enabled, AccessLogWriter::submit);
+    }
+
+    /** Writes access lines to {@code accessLog}, the server's (text or JSON, standard output or a file). */
+    public ResponseFinisher(Supplier<RuntimeConfig> config, AccessLog accessLog) {
+        this.config = config;
+        this.logEnabled = accessLog::enabled;
+        this.log = null;
+        this.accessLog = accessLog;
     }
 
     /**
@@ -51,6 +64,7 @@ public final class ResponseFinisher extends ChannelDuplexHandler {
         this.config = config;
         this.logEnabled = logEnabled;
         this.log = log;
+        this.accessLog = null;
     }
 
     @Override
@@ -68,13 +82,17 @@ public final class ResponseFinisher extends ChannelDuplexHandler {
                 }
             }
         }
+        if (exchange != null && msg instanceof HttpContent content && exchange.status() >= 200) {
+            exchange.addBytesOut(content.content().readableBytes());
+        }
         if (exchange != null && msg instanceof LastHttpContent && exchange.status() >= 200 && !exchange.logged()) {
             promise = promise.unvoid();
+            SocketAddress remote = ctx.channel().remoteAddress();
             promise.addListener(f -> {
                 if (!f.isSuccess()) {
                     exchange.failure("client write failed");
                 }
-                log(exchange);
+                log(exchange, remote);
             });
         }
         ctx.write(msg, promise);
@@ -98,15 +116,40 @@ public final class ResponseFinisher extends ChannelDuplexHandler {
         Exchange exchange = Exchange.of(ctx.channel());
         if (exchange != null && !exchange.logged()) {
             exchange.failure("connection closed before the response was complete");
-            log(exchange);
+            log(exchange, ctx.channel().remoteAddress());
         }
         super.channelInactive(ctx);
     }
 
-    private void log(Exchange exchange) {
-        if (!exchange.markLogged() || !logEnabled.getAsBoolean()) {
+    /** The exchange is over: its metrics are recorded and its access line queued, once. */
+    private void log(Exchange exchange, SocketAddress remote) {
+        if (!exchange.markLogged()) {
             return;
         }
-        log.accept(AccessLine.of(exchange));
+        record(exchange);
+        if (!logEnabled.getAsBoolean()) {
+            return;
+        }
+        AccessLine line = AccessLine.of(exchange, remote);
+        if (accessLog != null) {
+            accessLog.submit(line);
+        } else {
+            log.accept(line);
+        }
+    }
+
+    /** A few atomic adds on handles the snapshot resolved for the route: no lookup by label, no allocation. */
+    private static void record(Exchange exchange) {
+        RouteMetrics metrics = exchange.config().routeMetrics(exchange.route());
+        metrics.request(RouteMetrics.methodIndex(exchange.method().name()), exchange.status(),
+                System.nanoTime() - exchange.startNanos());
+        if (exchange.authFailure() != null) {
+            metrics.authFailure(exchange.authFailure());
+        }
+        RateLimitResult decision = exchange.rateLimit();
+        if (decision != null && !decision.allowed()) {
+            // Per-IP limits have no client name: one fixed label value for all of them, never the address.
+            metrics.rateLimited(exchange.client() != null ? exchange.client().name() : "anonymous");
+        }
     }
 }

@@ -78,6 +78,9 @@ final class BackendAttempt {
     /** A piece of the request body that arrived while the connection was being replaced; written after the head. */
     private HttpContent heldContent;
 
+    /** When the attempt began, for the time to its response head. */
+    private final long startNanos = System.nanoTime();
+
     BackendAttempt(UpstreamRequest owner, Upstream.Lease lease, BackendPool pool) {
         this.owner = owner;
         this.client = owner.client;
@@ -92,6 +95,10 @@ final class BackendAttempt {
         // An earlier attempt already read the client's (empty) body to its end: this one sends the end itself.
         this.requestSent = !complete && owner.clientEnded();
         owner.target(lease.endpoint());
+    }
+
+    long startNanos() {
+        return startNanos;
     }
 
     Upstream.Lease lease() {

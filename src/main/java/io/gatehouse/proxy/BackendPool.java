@@ -34,6 +34,8 @@ final class BackendPool {
     /** Idle connections, oldest first. */
     private final ArrayDeque<Idle> idle = new ArrayDeque<>();
     private ScheduledFuture<?> sweep;
+    /** {@code idle.size()} as last seen on the loop, for the connection gauge read by the scrape thread. */
+    private volatile int idleCount;
 
     /** A pooled connection and the time it came back. */
     private record Idle(Channel channel, long sinceNanos) {
@@ -62,6 +64,11 @@ final class BackendPool {
                 });
     }
 
+    /** Idle pooled connections; read from any thread. */
+    int idleCount() {
+        return idleCount;
+    }
+
     BackendAddress address() {
         return address;
     }
@@ -72,10 +79,12 @@ final class BackendPool {
         while ((entry = idle.pollLast()) != null) {
             Channel channel = entry.channel();
             if (channel.isActive() && !channel.pipeline().get(BackendCodec.class).hasUndecodedBytes()) {
+                idleCount = idle.size();
                 return channel;
             }
             channel.close();
         }
+        idleCount = 0;
         return null;
     }
 
@@ -90,6 +99,7 @@ final class BackendPool {
             return;
         }
         idle.addLast(new Idle(channel, System.nanoTime()));
+        idleCount = idle.size();
         channel.read();
         if (sweep == null) {
             long period = Math.max(idleTimeoutNanos / 4, TimeUnit.MILLISECONDS.toNanos(10));
@@ -100,6 +110,7 @@ final class BackendPool {
     /** A pooled connection closed (by the backend, or by the gateway): forget it. */
     void remove(Channel channel) {
         idle.removeIf(entry -> entry.channel() == channel);
+        idleCount = idle.size();
     }
 
     /** Closes the connections idle for longer than the timeout: they are at the old end of the deque. */
@@ -110,6 +121,7 @@ final class BackendPool {
             idle.pollFirst();
             oldest.channel().close();
         }
+        idleCount = idle.size();
     }
 
     void closeIdleOnLoop() {
@@ -125,6 +137,7 @@ final class BackendPool {
         while ((entry = idle.pollLast()) != null) {
             entry.channel().close();
         }
+        idleCount = 0;
         if (sweep != null) {
             sweep.cancel(false);
             sweep = null;

@@ -61,6 +61,17 @@ public final class BackendPools {
         return pool;
     }
 
+    /** Idle pooled connections to {@code address}, over every event loop; from any thread. */
+    public int idle(io.gatehouse.upstream.BackendAddress address) {
+        int count = 0;
+        for (BackendPool pool : all) {
+            if (pool.address().equals(address)) {
+                count += pool.idleCount();
+            }
+        }
+        return count;
+    }
+
     /** Closes every idle connection; each on its own loop. */
     public void closeIdle() {
         for (BackendPool pool : all) {

@@ -4,6 +4,7 @@ import io.gatehouse.config.RetryConfig;
 import io.gatehouse.exchange.Answer;
 import io.gatehouse.exchange.Exchange;
 import io.gatehouse.exchange.GatewayResponses;
+import io.gatehouse.metrics.TargetMetrics;
 import io.gatehouse.routing.Route;
 import io.gatehouse.upstream.Endpoint;
 import io.gatehouse.upstream.Upstream;
@@ -251,6 +252,12 @@ final class UpstreamRequest {
      */
     boolean onResponseHead(BackendAttempt from, int status) {
         Upstream.Lease lease = from.lease();
+        long headNanos = System.nanoTime() - from.startNanos();
+        exchange.backendNanos(headNanos);
+        TargetMetrics metrics = exchange.config().targetMetrics(lease.endpoint());
+        if (metrics != null) {
+            metrics.response(headNanos);
+        }
         boolean failure = upstream.config().circuitBreaker().isFailure(status);
         long now = upstream.now();
         if (failure) {
@@ -272,6 +279,15 @@ final class UpstreamRequest {
 
     /** The attempt failed before any of its response was relayed: try again where the rules allow, else answer. */
     void onAttemptFailed(BackendAttempt from, Failure failure, String reason) {
+        TargetMetrics metrics = exchange.config().targetMetrics(from.lease().endpoint());
+        if (metrics != null) {
+            metrics.failed(switch (failure) {
+                case CONNECT_FAILURE, CONNECT_TIMEOUT -> TargetMetrics.Outcome.CONNECT_FAILURE;
+                case RESET -> TargetMetrics.Outcome.RESET;
+                case TIMEOUT -> TargetMetrics.Outcome.TIMEOUT;
+                case BAD_RESPONSE -> TargetMetrics.Outcome.BAD_RESPONSE;
+            });
+        }
         long now = upstream.now();
         from.lease().failed(now);
         if (mayRetry(from, failure)) {

@@ -3,6 +3,7 @@ package io.gatehouse.server;
 import io.gatehouse.config.ServerConfig;
 import io.gatehouse.flow.ReadOnDemandHandler;
 import io.gatehouse.exchange.RuntimeConfig;
+import io.gatehouse.pipeline.AccessLog;
 import io.gatehouse.pipeline.ResponseFinisher;
 import io.gatehouse.proxy.BackendForwarder;
 import io.gatehouse.proxy.BackendPools;
@@ -37,10 +38,16 @@ public final class ClientChannelInitializer extends ChannelInitializer<SocketCha
     private final ResponseFinisher finisher;
 
     public ClientChannelInitializer(Supplier<RuntimeConfig> config, BooleanSupplier draining, BackendPools pools) {
+        this(config, draining, pools, null);
+    }
+
+    /** With the server's access log ({@code access_log}); null logs text through the {@code access} logger. */
+    public ClientChannelInitializer(Supplier<RuntimeConfig> config, BooleanSupplier draining, BackendPools pools,
+                                    AccessLog accessLog) {
         this.config = config;
         this.draining = draining;
         this.pools = pools;
-        this.finisher = new ResponseFinisher(config);
+        this.finisher = accessLog == null ? new ResponseFinisher(config) : new ResponseFinisher(config, accessLog);
     }
 
     @Override

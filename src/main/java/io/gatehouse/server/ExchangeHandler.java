@@ -5,12 +5,14 @@ import io.gatehouse.exchange.Exchange;
 import io.gatehouse.exchange.FilterChain;
 import io.gatehouse.exchange.GatewayResponses;
 import io.gatehouse.exchange.RequestIds;
+import io.gatehouse.tracing.TraceParent;
 import io.gatehouse.exchange.Verdict;
 import io.gatehouse.proxy.Forwarder;
 import io.gatehouse.proxy.HopByHopHeaders;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -21,6 +23,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.function.Function;
 
 /**
@@ -101,6 +104,7 @@ public final class ExchangeHandler extends ChannelInboundHandlerAdapter {
         bodyBytes = 0;
         HopByHopHeaders.strip(request.headers());
         request.headers().set(RequestIds.HEADER, exchange.requestIdValue());
+        propagateTrace(exchange, request.headers());
         if (request instanceof LastHttpContent) {
             run(exchange, request, true, false, 0);
         } else if (exchange.bodyless() && exchange.decoderFailure() == null) {
@@ -110,6 +114,21 @@ public final class ExchangeHandler extends ChannelInboundHandlerAdapter {
         } else {
             run(exchange, request, false, false, 0);
         }
+    }
+
+    /**
+     * W3C trace context: the backend gets a {@code traceparent} with the gateway's span as parent, in the client's
+     * trace when its header is valid and trusted (its {@code tracestate} goes along), in a new one otherwise.
+     */
+    private static void propagateTrace(Exchange exchange, HttpHeaders headers) {
+        List<String> incoming = headers.getAll(TraceParent.HEADER);
+        boolean trust = exchange.config().config().operations().tracing().trustIncoming();
+        TraceParent trace = TraceParent.next(incoming.size() == 1 ? incoming.get(0) : null, trust);
+        headers.set(TraceParent.HEADER, trace.header());
+        if (!trace.continued()) {
+            headers.remove(TraceParent.STATE_HEADER);
+        }
+        exchange.traceId(trace.traceId());
     }
 
     private void onContent(HttpContent content) {
@@ -143,6 +162,7 @@ public final class ExchangeHandler extends ChannelInboundHandlerAdapter {
             }
             return;
         }
+        exchange.addBytesIn(content.content().readableBytes());
         long max = exchange.maxBody();
         if (max > 0) {
             bodyBytes += content.content().readableBytes();

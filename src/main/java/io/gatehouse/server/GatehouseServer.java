@@ -1,6 +1,13 @@
 package io.gatehouse.server;
 
+import io.gatehouse.admin.AdminServer;
+import io.gatehouse.admin.AdminState;
+import io.gatehouse.admin.ConfigStatus;
 import io.gatehouse.exchange.RuntimeConfig;
+import io.gatehouse.metrics.GatewayMetrics;
+import io.gatehouse.pipeline.AccessLog;
+import io.gatehouse.pipeline.AccessLogWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.gatehouse.pipeline.Filters;
 import io.gatehouse.config.GatewayConfig;
 import io.gatehouse.config.ServerConfig;
@@ -25,6 +32,7 @@ import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -55,6 +63,12 @@ public final class GatehouseServer implements AutoCloseable {
     private volatile boolean draining;
     private Channel serverChannel;
     private BackendPools pools;
+    // Operations: metrics, the access log, the admin listener and what /config reports.
+    private final GatewayMetrics metrics = GatewayMetrics.create();
+    private final AccessLog accessLog;
+    private EventLoopGroup adminGroup;
+    private AdminServer admin;
+    private volatile ConfigStatus configStatus;
 
     private GatehouseServer(GatewayConfig initial, Transport transport) {
         this.config = new AtomicReference<>();
@@ -73,8 +87,11 @@ public final class GatehouseServer implements AutoCloseable {
             return t;
         });
         this.upstreams = Upstreams.checking(System::nanoTime);
-        this.config.set(Filters.compile(initial, limiter, upstreams));
+        this.accessLog = AccessLog.open(initial.operations().accessLog());
+        this.config.set(Filters.compile(initial, limiter, upstreams, metrics));
         limiter.retain(RateLimitPolicies.of(initial).all());
+        this.configStatus = new ConfigStatus(1, Instant.now(), initial.operations().sourceSha256(), null, null);
+        registerCallbacks();
         // Each policy is swept about once per its own window; this only says how often to look.
         housekeeping.scheduleWithFixedDelay(limiter::evictIdle, 1000, 1000, TimeUnit.MILLISECONDS);
     }
@@ -95,11 +112,38 @@ public final class GatehouseServer implements AutoCloseable {
         return server;
     }
 
+    /** The gauges read when scraped: state owned by the server, the registry and the pools. */
+    private void registerCallbacks() {
+        metrics.clientConnections(clients::size);
+        metrics.configGeneration(() -> configStatus.generation());
+        metrics.accessLogDropped(AccessLogWriter::droppedTotal);
+        metrics.targetUp(callback -> {
+            long now = System.nanoTime();
+            config.get().forEachTarget((handle, endpoint) -> callback.call(
+                    endpoint.healthy() && endpoint.breaker().available(now) ? 1 : 0,
+                    handle.upstream(), handle.target()));
+        });
+        metrics.backendConnections(callback -> {
+            java.util.Map<String, int[]> byUpstream = new java.util.LinkedHashMap<>();
+            BackendPools current = pools;
+            config.get().forEachTarget((handle, endpoint) -> {
+                int[] counts = byUpstream.computeIfAbsent(handle.upstream(), u -> new int[2]);
+                counts[0] += endpoint.inFlight();
+                counts[1] += current == null ? 0 : current.idle(endpoint.address());
+            });
+            byUpstream.forEach((upstream, counts) -> {
+                callback.call(counts[0], upstream, "active");
+                callback.call(counts[1], upstream, "idle");
+            });
+        });
+    }
+
     private void bind() throws InterruptedException {
         RuntimeConfig current = config.get();
         ServerConfig server = current.config().server();
         pools = new BackendPools(current.config().backend(), transport.socketChannel(), resolver);
-        ClientChannelInitializer initializer = new ClientChannelInitializer(config::get, () -> draining, pools);
+        ClientChannelInitializer initializer = new ClientChannelInitializer(config::get, () -> draining, pools,
+                accessLog);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(bossGroup, workerGroup)
                 .channel(transport.serverChannel())
@@ -121,6 +165,36 @@ public final class GatehouseServer implements AutoCloseable {
         serverChannel = bootstrap.bind(server.host(), server.port()).sync().channel();
         LOG.info("Gatehouse listening on {}:{} ({} transport, {} routes)", server.host(), port(), transport.name(),
                 current.routes().routes().size());
+        var adminConfig = current.config().operations().admin();
+        if (adminConfig.enabled()) {
+            adminGroup = transport.newGroup(1, "gatehouse-admin");
+            admin = AdminServer.start(adminConfig, adminGroup, transport.serverChannel(), new AdminState() {
+                @Override
+                public boolean ready() {
+                    return !draining;
+                }
+
+                @Override
+                public PrometheusRegistry registry() {
+                    return metrics.registry();
+                }
+
+                @Override
+                public ConfigStatus configStatus() {
+                    return configStatus;
+                }
+            });
+            LOG.info("admin listener on {}:{}", adminConfig.host(), admin.port());
+        }
+    }
+
+    /** The admin listener's bound port; -1 when there is none. */
+    public int adminPort() {
+        return admin == null ? -1 : admin.port();
+    }
+
+    public GatewayMetrics metrics() {
+        return metrics;
     }
 
     /**
@@ -165,8 +239,33 @@ public final class GatehouseServer implements AutoCloseable {
      * Where the counters live ({@code rate_limit.store}, {@code redis}) changes only with a restart.
      */
     public void reload(GatewayConfig next) {
-        config.set(Filters.compile(next, limiter, upstreams));
+        try {
+            // First what can fail (a new access-log file), so that a failed reload changes nothing.
+            accessLog.configure(next.operations().accessLog());
+        } catch (RuntimeException e) {
+            reloadFailed(e.getMessage());
+            throw e;
+        }
+        RuntimeConfig compiled = Filters.compile(next, limiter, upstreams, metrics);
+        config.set(compiled);
         limiter.retain(RateLimitPolicies.of(next).all());
+        compiled.retainMetrics();
+        configStatus = new ConfigStatus(configStatus.generation() + 1, Instant.now(),
+                next.operations().sourceSha256(), null, null);
+        metrics.configReloaded(true);
+    }
+
+    /** A reload was refused ({@code message} says why, as the loader reports it): the running config stays. */
+    public void reloadFailed(String message) {
+        ConfigStatus current = configStatus;
+        configStatus = new ConfigStatus(current.generation(), current.loadedAt(), current.sha256(), Instant.now(),
+                message);
+        metrics.configReloaded(false);
+    }
+
+    /** What {@code GET /config} on the admin port reports. */
+    public ConfigStatus configStatus() {
+        return configStatus;
     }
 
     /**
@@ -213,6 +312,9 @@ public final class GatehouseServer implements AutoCloseable {
     @Override
     public void close() {
         draining = true;
+        if (admin != null) {
+            admin.close();
+        }
         clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         if (pools != null) {
             pools.closeIdle();
@@ -228,5 +330,9 @@ public final class GatehouseServer implements AutoCloseable {
         workerGroup.shutdownGracefully(QUIET_PERIOD_MILLIS, 2000, TimeUnit.MILLISECONDS);
         bossGroup.terminationFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
         workerGroup.terminationFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        if (adminGroup != null) {
+            adminGroup.shutdownGracefully(0, 1000, TimeUnit.MILLISECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+        accessLog.close();
     }
 }

@@ -109,6 +109,8 @@ class AccessLogWriterTest {
             Await.until(Duration.ofSeconds(10), "the drop reported",
                     () -> warnings.list.stream().anyMatch(e -> e.getFormattedMessage().contains("6 line(s) dropped")));
             assertThat(written).containsExactly("first", "line 0", "line 1", "line 2", "line 3");
+            // The running total, for gatehouse_access_log_dropped_total, is not reset by the report.
+            assertThat(writer.dropped()).isEqualTo(6);
         } finally {
             release.countDown();
             writerLog.detachAppender(warnings);

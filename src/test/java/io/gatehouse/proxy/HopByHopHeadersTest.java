@@ -86,7 +86,7 @@ class HopByHopHeadersTest {
 
         assertThat((Object) channel.readInbound()).isSameAs(request);
         assertThat((Object) channel.readInbound()).isSameAs(LastHttpContent.EMPTY_LAST_CONTENT);
-        assertThat(request.headers().names()).containsExactlyInAnyOrder("host", "X-Request-Id");
+        assertThat(request.headers().names()).containsExactlyInAnyOrder("host", "X-Request-Id", "traceparent");
         assertThat(channel.finish()).isFalse();
     }
 }

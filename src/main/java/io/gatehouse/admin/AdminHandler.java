@@ -1,0 +1,151 @@
+package io.gatehouse.admin;
+
+import io.gatehouse.exchange.Json;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufOutputStream;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler.Sharable;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
+import io.prometheus.metrics.expositionformats.ExpositionFormats;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+
+/**
+ * Answers the admin listener's requests, each aggregated (they are small): {@code GET /metrics} through the
+ * Prometheus library's writers (text 0.0.4, or OpenMetrics when {@code Accept} asks for it), {@code /ready},
+ * {@code /live}, {@code /config}; 405 for another method on those, 404 JSON for anything else. Releases every
+ * request it is given ({@link SimpleChannelInboundHandler}).
+ */
+@Sharable
+final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AdminHandler.class);
+
+    private final AdminState state;
+    private final ExpositionFormats formats = ExpositionFormats.init();
+
+    AdminHandler(AdminState state) {
+        this.state = state;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+        if (request.decoderResult().isFailure()) {
+            send(ctx, request, json(ctx, HttpResponseStatus.BAD_REQUEST, "{\"error\":\"Bad request\"}"), true);
+            return;
+        }
+        String uri = request.uri();
+        int query = uri.indexOf('?');
+        String path = query < 0 ? uri : uri.substring(0, query);
+        boolean known = switch (path) {
+            case "/metrics", "/ready", "/live", "/config" -> true;
+            default -> false;
+        };
+        if (!known) {
+            send(ctx, request, json(ctx, HttpResponseStatus.NOT_FOUND, "{\"error\":\"Not found\"}"), false);
+            return;
+        }
+        HttpMethod method = request.method();
+        if (!HttpMethod.GET.equals(method) && !HttpMethod.HEAD.equals(method)) {
+            FullHttpResponse response = json(ctx, HttpResponseStatus.METHOD_NOT_ALLOWED,
+                    "{\"error\":\"Method not allowed\"}");
+            response.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
+            send(ctx, request, response, false);
+            return;
+        }
+        FullHttpResponse response = switch (path) {
+            case "/metrics" -> metrics(ctx, request.headers().get(HttpHeaderNames.ACCEPT));
+            case "/ready" -> state.ready()
+                    ? json(ctx, HttpResponseStatus.OK, "{\"status\":\"ready\"}")
+                    : json(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "{\"status\":\"draining\"}");
+            case "/live" -> json(ctx, HttpResponseStatus.OK, "{\"status\":\"live\"}");
+            default -> json(ctx, HttpResponseStatus.OK, config(state.configStatus()));
+        };
+        send(ctx, request, response, false);
+    }
+
+    private FullHttpResponse metrics(ChannelHandlerContext ctx, String accept) {
+        ExpositionFormatWriter writer = formats.findWriter(accept);
+        if (!writer.isAvailable()) {
+            // The protobuf format's writer is not on the class path: fall back to the text format.
+            writer = formats.getPrometheusTextFormatWriter();
+        }
+        ByteBuf body = ctx.alloc().buffer(16 * 1024);
+        try (ByteBufOutputStream out = new ByteBufOutputStream(body)) {
+            writer.write(out, state.registry().scrape());
+        } catch (IOException | RuntimeException e) {
+            body.release();
+            LOG.warn("metrics exposition failed: {}", e.toString());
+            return json(ctx, HttpResponseStatus.INTERNAL_SERVER_ERROR, "{\"error\":\"Metrics unavailable\"}");
+        }
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, body);
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, writer.getContentType());
+        return response;
+    }
+
+    static String config(ConfigStatus status) {
+        StringBuilder out = new StringBuilder(256)
+                .append("{\"generation\":").append(status.generation())
+                .append(",\"loaded_at\":").append(instant(status.loadedAt()))
+                .append(",\"sha256\":").append(status.sha256() == null ? "null" : Json.quote(status.sha256()))
+                .append(",\"last_reload_error\":");
+        if (status.lastError() == null) {
+            out.append("null");
+        } else {
+            out.append("{\"at\":").append(instant(status.lastErrorAt()))
+                    .append(",\"message\":").append(Json.quote(status.lastError())).append('}');
+        }
+        return out.append('}').toString();
+    }
+
+    private static String instant(Instant at) {
+        return at == null ? "null" : Json.quote(at.toString());
+    }
+
+    private static FullHttpResponse json(ChannelHandlerContext ctx, HttpResponseStatus status, String json) {
+        byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+                ctx.alloc().buffer(bytes.length).writeBytes(bytes));
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+        return response;
+    }
+
+    private static void send(ChannelHandlerContext ctx, FullHttpRequest request, FullHttpResponse response,
+                             boolean close) {
+        boolean keepAlive = !close && HttpUtil.isKeepAlive(request);
+        HttpUtil.setContentLength(response, response.content().readableBytes());
+        if (HttpMethod.HEAD.equals(request.method())) {
+            response.content().clear();
+        }
+        if (!keepAlive) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (!request.protocolVersion().isKeepAliveDefault()) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+        var future = ctx.writeAndFlush(response);
+        if (!keepAlive) {
+            future.addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.debug("admin connection failed: {}", cause.toString());
+        ctx.close();
+    }
+}

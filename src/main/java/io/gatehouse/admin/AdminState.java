@@ -1,0 +1,15 @@
+package io.gatehouse.admin;
+
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+
+/** What the admin listener reports, as the server provides it; read from the admin event loop. */
+public interface AdminState {
+
+    /** Listening with a loaded config and not draining. */
+    boolean ready();
+
+    PrometheusRegistry registry();
+
+    /** The running config's identity and the last reload error. */
+    ConfigStatus configStatus();
+}
