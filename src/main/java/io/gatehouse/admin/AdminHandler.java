@@ -24,6 +24,8 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 
 /**
  * Answers the admin listener's requests, each aggregated (they are small): {@code GET /metrics} through the
@@ -113,8 +115,12 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         return out.append('}').toString();
     }
 
+    /** RFC 3339, UTC, milliseconds, as the JSON access log writes its {@code ts}. */
+    private static final DateTimeFormatter RFC_3339 = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")
+            .withZone(ZoneOffset.UTC);
+
     private static String instant(Instant at) {
-        return at == null ? "null" : Json.quote(at.toString());
+        return at == null ? "null" : Json.quote(RFC_3339.format(at));
     }
 
     private static FullHttpResponse json(ChannelHandlerContext ctx, HttpResponseStatus status, String json) {
