@@ -837,7 +837,6 @@ final class ConfigReader {
         }
     }
 
-    /** The top-level {@code upstreams} map: named backend services with their balancing and failure handling. */
     /** The top-level {@code admin}, {@code access_log} and {@code tracing} sections. */
     private final class OperationsReader {
 
@@ -897,6 +896,7 @@ final class ConfigReader {
         }
     }
 
+    /** The top-level {@code upstreams} map: named backend services with their balancing and failure handling. */
     private final class UpstreamsReader {
 
         private static final Duration MAX_CHECK_INTERVAL = Duration.ofHours(1);
