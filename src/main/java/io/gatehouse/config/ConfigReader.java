@@ -58,6 +58,8 @@ final class ConfigReader {
     private final List<YamlNode> policyReferences = new ArrayList<>();
     /** Names under {@code rate_limit.policies} whose definition had a problem: not reported again as unknown. */
     private final Set<String> brokenPolicies = new HashSet<>();
+    /** JWT providers, trusted proxies and routes' IP rules. */
+    private final AccessReader access = new AccessReader();
     /** Each route's own rate-limit policies, by prefix. */
     private final Map<String, RouteRateLimitConfig> routeLimits = new HashMap<>();
 
@@ -76,6 +78,7 @@ final class ConfigReader {
      */
     static boolean mayHoldSecrets(String pointer) {
         return (pointer.equals("/auth") || pointer.startsWith("/auth/")) && !pointer.equals("/auth/header")
+                && !pointer.equals("/auth/jwt") && !pointer.startsWith("/auth/jwt/")
                 || pointer.equals(REDIS_URL_POINTER) || pointer.startsWith(REDIS_URL_POINTER + "/");
     }
 
@@ -113,13 +116,14 @@ final class ConfigReader {
         Map<String, UpstreamConfig> upstreams = new UpstreamsReader().upstreams(top.section("upstreams"));
         List<RouteConfig> routes = routes(top.required("routes"), upstreams);
         OperationsConfig operations = new OperationsReader().operations(top);
+        IpRanges trustedProxies = access.ipRanges(top.optional("trusted_proxies"), "trusted_proxies");
         top.rejectUnknownKeys();
         checkPolicyReferences(rateLimit);
         if (!problems.isEmpty()) {
             return null;
         }
         return new GatewayConfig(server, auth, rateLimit.withRoutes(routeLimits), cors, backend, upstreams, routes,
-                operations);
+                operations, trustedProxies);
     }
 
     private ServerConfig server(Section s) {
@@ -180,8 +184,9 @@ final class ConfigReader {
                 }
             }
         }
+        Map<String, JwtProviderConfig> jwt = access.providers(s.optional("jwt"));
         s.rejectUnknownKeys();
-        return new AuthConfig(header, keys);
+        return new AuthConfig(header, keys, jwt);
     }
 
     private ApiKeyConfig apiKey(YamlNode item, Map<String, YamlNode> seenKeys, Map<String, YamlNode> seenNames) {
@@ -716,6 +721,7 @@ final class ConfigReader {
         boolean stripPrefix = bool(s.optional("strip_prefix"), "strip_prefix", false);
         boolean preserveHost = bool(s.optional("preserve_host"), "preserve_host", false);
         AuthMode auth = authMode(s.optional("auth"));
+        RouteAccessConfig routeAccess = access.route(s, auth);
         Duration timeout = duration(s.optional("timeout"), "timeout", ONE_MS, MAX_ROUTE_TIMEOUT,
                 RouteConfig.DEFAULT_TIMEOUT);
         long maxBody = size(s.optional("max_body"), "max_body", 0, MAX_BODY, RouteConfig.DEFAULT_MAX_BODY);
@@ -725,7 +731,7 @@ final class ConfigReader {
             return null;
         }
         UpstreamConfig target = named != null ? named : UpstreamConfig.inline(prefix, upstream);
-        return new RouteConfig(prefix, target, stripPrefix, preserveHost, auth, timeout, maxBody);
+        return new RouteConfig(prefix, target, stripPrefix, preserveHost, auth, timeout, maxBody, routeAccess);
     }
 
     /** The rules that make prefix matching on segment boundaries unambiguous; null when the prefix is fine. */
@@ -831,9 +837,288 @@ final class ConfigReader {
                 return AuthMode.API_KEY;
             case "none":
                 return AuthMode.NONE;
+            case "jwt":
+                return AuthMode.JWT;
+            case "api_key_or_jwt":
+                return AuthMode.API_KEY_OR_JWT;
             default:
-                problems.at(node, "auth must be api_key or none, got '" + text + "'");
+                problems.at(node, "auth must be api_key, jwt, api_key_or_jwt or none, got '" + printable(text) + "'");
                 return AuthMode.API_KEY;
+        }
+    }
+
+    /** {@code auth.jwt}, {@code trusted_proxies}, and a route's {@code jwt_providers}, {@code allow_ips}, {@code deny_ips}. */
+    private final class AccessReader {
+
+        private static final Duration MAX_CLOCK_SKEW = Duration.ofMinutes(10);
+        private static final java.util.regex.Pattern PROVIDER_NAME =
+                java.util.regex.Pattern.compile("[A-Za-z][A-Za-z0-9_.-]{0,63}");
+        /** Headers a claim may not be copied into: the gateway's own, framing, and credentials. */
+        private static final Set<String> RESERVED_HEADERS = Set.of("host", "content-length", "transfer-encoding",
+                "connection", "keep-alive", "upgrade", "te", "trailer", "proxy-authorization", "authorization",
+                "cookie", "x-client-name", "x-request-id", "traceparent", "tracestate", "x-forwarded-for",
+                "x-forwarded-proto", "x-forwarded-host", "forwarded");
+
+        private final Map<String, JwtProviderConfig> providers = new java.util.LinkedHashMap<>();
+        /** Every provider name written, valid or not: a route naming a broken one gets no second message. */
+        private final Set<String> declared = new HashSet<>();
+
+        Map<String, JwtProviderConfig> providers(YamlNode node) {
+            if (node == null) {
+                return providers;
+            }
+            if (node.kind() != YamlNode.Kind.MAPPING) {
+                typeError(node, "jwt", "a mapping of provider names to {issuer, audiences, algorithms, jwks_url}");
+                return providers;
+            }
+            for (Map.Entry<String, YamlNode> entry : node.entries().entrySet()) {
+                String name = entry.getKey();
+                declared.add(name);
+                YamlNode value = entry.getValue();
+                if (!PROVIDER_NAME.matcher(name).matches()) {
+                    problems.atKey(value, value.pointer(), "JWT provider names must start with a letter and contain"
+                            + " only letters, digits and - _ . (at most 64), got '" + printable(name) + "'");
+                    continue;
+                }
+                if (value.kind() != YamlNode.Kind.MAPPING) {
+                    typeError(value, "JWT provider " + name, "a mapping with issuer, audiences, algorithms and"
+                            + " jwks_url or jwks_file");
+                    continue;
+                }
+                JwtProviderConfig provider = provider(name, new Section(value, value.pointer()), value);
+                if (provider != null) {
+                    providers.put(name, provider);
+                }
+            }
+            return providers;
+        }
+
+        private JwtProviderConfig provider(String name, Section s, YamlNode node) {
+            YamlNode issuerNode = s.required("issuer");
+            String issuer = string(issuerNode, "issuer", null);
+            if (issuer != null && issuer.isBlank()) {
+                problems.at(issuerNode, "issuer must not be empty");
+                issuer = null;
+            }
+            YamlNode audiencesNode = s.required("audiences");
+            List<String> audiences = strings(audiencesNode, "audiences", List.of(), (n, v) -> {
+                if (v.isEmpty()) {
+                    problems.at(n, "audiences entries must not be empty");
+                }
+            });
+            if (audiencesNode != null && audiences.isEmpty()) {
+                problems.at(audiencesNode, "audiences must list at least one audience");
+            }
+            YamlNode algorithmsNode = s.required("algorithms");
+            List<String> algorithms = strings(algorithmsNode, "algorithms", List.of(), this::checkAlgorithm);
+            if (algorithmsNode != null && algorithms.isEmpty()) {
+                problems.at(algorithmsNode, "algorithms must list at least one of "
+                        + join(JwtProviderConfig.SUPPORTED_ALGORITHMS));
+            }
+            boolean urlWritten = node.entries().containsKey("jwks_url");
+            boolean fileWritten = node.entries().containsKey("jwks_file");
+            YamlNode urlNode = s.optional("jwks_url");
+            YamlNode fileNode = s.optional("jwks_file");
+            URI url = null;
+            java.nio.file.Path file = null;
+            String jwks = null;
+            if (urlWritten == fileWritten) {
+                problems.add(node.line(), node.column(), node.pointer(), urlWritten
+                        ? "give either jwks_url or jwks_file, not both" : "missing required key 'jwks_url' or 'jwks_file'");
+            } else if (urlNode != null) {
+                url = jwksUrl(urlNode);
+            } else if (fileNode != null) {
+                String text = string(fileNode, "jwks_file", null);
+                if (text != null) {
+                    file = java.nio.file.Path.of(text);
+                    jwks = jwksFile(fileNode, file);
+                }
+            }
+            YamlNode refreshNode = s.optional("refresh");
+            Duration refresh = duration(refreshNode, "refresh", JwtProviderConfig.MIN_REFRESH,
+                    JwtProviderConfig.MAX_REFRESH, JwtProviderConfig.DEFAULT_REFRESH);
+            if (refreshNode != null && fileWritten && !urlWritten) {
+                problems.at(refreshNode, "refresh is only used with jwks_url; a jwks_file is read again on reload");
+            }
+            Duration skew = duration(s.optional("clock_skew"), "clock_skew", Duration.ZERO, MAX_CLOCK_SKEW,
+                    JwtProviderConfig.DEFAULT_CLOCK_SKEW);
+            YamlNode claimNode = s.optional("client_claim");
+            String clientClaim = string(claimNode, "client_claim", JwtProviderConfig.DEFAULT_CLIENT_CLAIM);
+            if (clientClaim.isEmpty()) {
+                problems.at(claimNode, "client_claim must not be empty");
+            }
+            long rateLimit = integer(s.optional("rate_limit"), "rate_limit", 1, MAX_RATE_LIMIT, 0);
+            Map<String, String> headers = claimsToHeaders(s.optional("claims_to_headers"));
+            s.rejectUnknownKeys();
+            if (issuer == null || audiences.isEmpty() || algorithms.isEmpty() || url == null && jwks == null
+                    || !problems.isEmpty()) {
+                return null;
+            }
+            return new JwtProviderConfig(name, issuer, audiences, List.copyOf(new LinkedHashSet<>(algorithms)), url,
+                    file, jwks, refresh, skew, clientClaim, rateLimit, headers);
+        }
+
+        private void checkAlgorithm(YamlNode node, String alg) {
+            if (JwtProviderConfig.SUPPORTED_ALGORITHMS.contains(alg)) {
+                return;
+            }
+            if (alg.equalsIgnoreCase("none")) {
+                problems.at(node, "algorithms must not contain none: an unsigned token proves nothing");
+            } else if (alg.toUpperCase(Locale.ROOT).startsWith("HS")) {
+                problems.at(node, "algorithms must not contain " + printable(alg) + ": with a key set, an HMAC"
+                        + " algorithm would let anyone who has the public key sign tokens");
+            } else {
+                problems.at(node, "algorithms entries must each be one of "
+                        + join(JwtProviderConfig.SUPPORTED_ALGORITHMS) + ", got '" + printable(alg) + "'");
+            }
+        }
+
+        private URI jwksUrl(YamlNode node) {
+            String text = string(node, "jwks_url", null);
+            if (text == null) {
+                return null;
+            }
+            String expected = "jwks_url must be an http:// or https:// URL like https://idp.example.com/jwks.json";
+            URI uri;
+            try {
+                uri = new URI(text);
+            } catch (URISyntaxException e) {
+                problems.at(node, expected + "; '" + printable(text) + "' is not valid (" + e.getReason() + ")");
+                return null;
+            }
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+            if (!scheme.equals("http") && !scheme.equals("https") || uri.isOpaque() || uri.getHost() == null) {
+                problems.at(node, expected + ", got '" + printable(text) + "'");
+                return null;
+            }
+            if (uri.getRawUserInfo() != null || uri.getRawFragment() != null) {
+                problems.at(node, "jwks_url must not contain user info ('user@') or a fragment ('#')");
+                return null;
+            }
+            if (uri.getPort() == 0 || uri.getPort() > 65535) {
+                problems.at(node, "jwks_url port must be between 1 and 65535, got " + uri.getPort());
+                return null;
+            }
+            return uri;
+        }
+
+        /** The file's text when it is a key set of public signing keys; null with the problem reported. */
+        private String jwksFile(YamlNode node, java.nio.file.Path file) {
+            String text;
+            try {
+                text = java.nio.file.Files.readString(file);
+            } catch (java.nio.file.NoSuchFileException e) {
+                problems.at(node, "jwks_file cannot be read: no such file");
+                return null;
+            } catch (java.io.IOException | RuntimeException e) {
+                problems.at(node, "jwks_file cannot be read: " + e.getClass().getSimpleName());
+                return null;
+            }
+            com.nimbusds.jose.jwk.JWKSet set;
+            try {
+                set = com.nimbusds.jose.jwk.JWKSet.parse(text);
+            } catch (java.text.ParseException e) {
+                // The parser's message may quote the file; it is not repeated.
+                problems.at(node, "jwks_file is not a JSON Web Key Set (RFC 7517: {\"keys\": [...]})");
+                return null;
+            }
+            if (set.getKeys().stream().anyMatch(com.nimbusds.jose.jwk.JWK::isPrivate)) {
+                problems.at(node, "jwks_file holds private key material; give only the public keys");
+                return null;
+            }
+            return text;
+        }
+
+        private Map<String, String> claimsToHeaders(YamlNode node) {
+            Map<String, String> headers = new java.util.LinkedHashMap<>();
+            if (node == null) {
+                return headers;
+            }
+            if (node.kind() != YamlNode.Kind.MAPPING) {
+                typeError(node, "claims_to_headers", "a mapping of claim names to header names, like"
+                        + " {sub: X-Auth-Subject}");
+                return headers;
+            }
+            Set<String> seen = new HashSet<>();
+            for (Map.Entry<String, YamlNode> entry : node.entries().entrySet()) {
+                String header = string(entry.getValue(), "claims_to_headers values", null);
+                if (header == null) {
+                    continue;
+                }
+                String lower = header.toLowerCase(Locale.ROOT);
+                if (!isToken(header)) {
+                    problems.at(entry.getValue(), "claims_to_headers values must be header names, got '"
+                            + printable(header) + "'");
+                } else if (RESERVED_HEADERS.contains(lower) || lower.startsWith("x-ratelimit")
+                        || lower.startsWith("ratelimit")) {
+                    problems.at(entry.getValue(), "claims_to_headers cannot set " + header
+                            + ": the gateway or the HTTP framing owns it");
+                } else if (!seen.add(lower)) {
+                    problems.at(entry.getValue(), "claims_to_headers sets " + header + " twice");
+                } else {
+                    headers.put(entry.getKey(), header);
+                }
+            }
+            return headers;
+        }
+
+        /** A list of addresses and CIDR blocks; a single one counts as a list of one. */
+        IpRanges ipRanges(YamlNode node, String label) {
+            List<IpRange> ranges = new ArrayList<>();
+            for (String text : strings(node, label, List.of(), (n, v) -> { })) {
+                try {
+                    ranges.add(IpRange.parse(text.trim()));
+                } catch (IllegalArgumentException e) {
+                    YamlNode at = node.kind() == YamlNode.Kind.LIST
+                            ? node.items().stream().filter(i -> text.equals(i.text())).findFirst().orElse(node)
+                            : node;
+                    problems.at(at, label + " entries must be IP addresses or CIDR blocks like 10.0.0.0/8 or"
+                            + " 2001:db8::/32; '" + printable(text) + "': " + e.getMessage());
+                }
+            }
+            return new IpRanges(ranges);
+        }
+
+        RouteAccessConfig route(Section s, AuthMode auth) {
+            YamlNode namesNode = s.optional("jwt_providers");
+            List<String> names = new ArrayList<>();
+            if (namesNode != null && !auth.acceptsJwt()) {
+                problems.at(namesNode, "jwt_providers is only used with auth: jwt or auth: api_key_or_jwt");
+            } else if (namesNode != null) {
+                for (String name : strings(namesNode, "jwt_providers", List.of(), (n, v) -> {
+                    if (!declared.contains(v)) {
+                        problems.at(n, "unknown JWT provider '" + printable(v) + "': auth.jwt has no such entry ("
+                                + (declared.isEmpty() ? "none are defined" : "defined are " + join(declared)) + ")");
+                    }
+                })) {
+                    if (names.contains(name)) {
+                        problems.at(namesNode, "jwt_providers names " + printable(name) + " twice");
+                    }
+                    names.add(name);
+                }
+                if (names.isEmpty()) {
+                    problems.at(namesNode, "jwt_providers must name at least one provider of auth.jwt");
+                }
+            } else if (auth.acceptsJwt()) {
+                names.addAll(declared);
+                if (names.isEmpty()) {
+                    YamlNode authNode = s.optional("auth");
+                    problems.at(authNode, "auth: " + (auth == AuthMode.JWT ? "jwt" : "api_key_or_jwt")
+                            + " needs a JWT provider under auth.jwt");
+                }
+            }
+            Map<String, String> issuers = new HashMap<>();
+            for (String name : names) {
+                JwtProviderConfig provider = providers.get(name);
+                String other = provider == null ? null : issuers.putIfAbsent(provider.issuer(), name);
+                if (other != null) {
+                    problems.at(namesNode != null ? namesNode : s.optional("auth"), "JWT providers " + other
+                            + " and " + name + " have the same issuer; a route can accept only one of them");
+                }
+            }
+            IpRanges allow = ipRanges(s.optional("allow_ips"), "allow_ips");
+            IpRanges deny = ipRanges(s.optional("deny_ips"), "deny_ips");
+            return new RouteAccessConfig(names, allow, deny);
         }
     }
 

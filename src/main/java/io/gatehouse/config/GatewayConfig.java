@@ -6,7 +6,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
-/** The whole validated contents of {@code gateway.yaml}. Immutable; replaced as a whole, never edited. */
+/**
+ * The whole validated contents of {@code gateway.yaml}. Immutable; replaced as a whole, never edited.
+ * {@code trustedProxies} are the peers whose {@code X-Forwarded-For} is believed when finding a client's IP.
+ */
 public record GatewayConfig(
         ServerConfig server,
         AuthConfig auth,
@@ -15,10 +18,12 @@ public record GatewayConfig(
         BackendConfig backend,
         Map<String, UpstreamConfig> upstreams,
         List<RouteConfig> routes,
-        OperationsConfig operations) {
+        OperationsConfig operations,
+        IpRanges trustedProxies) {
 
     public GatewayConfig {
         Objects.requireNonNull(operations, "operations");
+        Objects.requireNonNull(trustedProxies, "trustedProxies");
         Objects.requireNonNull(server, "server");
         Objects.requireNonNull(auth, "auth");
         Objects.requireNonNull(rateLimit, "rateLimit");
@@ -28,6 +33,13 @@ public record GatewayConfig(
         routes = List.copyOf(routes);
     }
 
+    /** Without trusted proxies: the client is always the socket peer. */
+    public GatewayConfig(ServerConfig server, AuthConfig auth, RateLimitConfig rateLimit, CorsConfig cors,
+                         BackendConfig backend, Map<String, UpstreamConfig> upstreams, List<RouteConfig> routes,
+                         OperationsConfig operations) {
+        this(server, auth, rateLimit, cors, backend, upstreams, routes, operations, IpRanges.NONE);
+    }
+
     /** Without the operations sections: every one at its default (no admin listener, text access log). */
     public GatewayConfig(ServerConfig server, AuthConfig auth, RateLimitConfig rateLimit, CorsConfig cors,
                          BackendConfig backend, Map<String, UpstreamConfig> upstreams, List<RouteConfig> routes) {
@@ -35,7 +47,7 @@ public record GatewayConfig(
     }
 
     public GatewayConfig withOperations(OperationsConfig next) {
-        return new GatewayConfig(server, auth, rateLimit, cors, backend, upstreams, routes, next);
+        return new GatewayConfig(server, auth, rateLimit, cors, backend, upstreams, routes, next, trustedProxies);
     }
 
     /** The upstream of each route, named ones once each, in config order (named first, then inline ones). */

@@ -19,6 +19,7 @@ import java.util.Objects;
  * @param maxBody      the largest request body accepted, in bytes; a larger {@code Content-Length} is answered 413
  *                     before anything is forwarded, and a chunked body that grows past it aborts the backend
  *                     request; {@value #NO_BODY_LIMIT} means no limit
+ * @param access       the route's JWT providers and client-IP rules
  */
 public record RouteConfig(
         String prefix,
@@ -27,7 +28,8 @@ public record RouteConfig(
         boolean preserveHost,
         AuthMode auth,
         Duration timeout,
-        long maxBody) {
+        long maxBody,
+        RouteAccessConfig access) {
 
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
     public static final long DEFAULT_MAX_BODY = 10 * Sizes.MIB;
@@ -39,12 +41,19 @@ public record RouteConfig(
         Objects.requireNonNull(upstream, "upstream");
         Objects.requireNonNull(auth, "auth");
         Objects.requireNonNull(timeout, "timeout");
+        Objects.requireNonNull(access, "access");
         if (!prefix.startsWith("/")) {
             throw new IllegalArgumentException("prefix must start with '/': " + prefix);
         }
         if (maxBody < 0) {
             throw new IllegalArgumentException("negative maxBody: " + maxBody);
         }
+    }
+
+    /** A route without JWT providers or IP rules. */
+    public RouteConfig(String prefix, UpstreamConfig upstream, boolean stripPrefix, boolean preserveHost,
+            AuthMode auth, Duration timeout, long maxBody) {
+        this(prefix, upstream, stripPrefix, preserveHost, auth, timeout, maxBody, RouteAccessConfig.DEFAULT);
     }
 
     /** A route with inline targets: the upstream around them takes every default. */
@@ -70,6 +79,6 @@ public record RouteConfig(
     }
 
     public RouteConfig withMaxBody(long bytes) {
-        return new RouteConfig(prefix, upstream, stripPrefix, preserveHost, auth, timeout, bytes);
+        return new RouteConfig(prefix, upstream, stripPrefix, preserveHost, auth, timeout, bytes, access);
     }
 }

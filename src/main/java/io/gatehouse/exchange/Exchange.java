@@ -46,6 +46,7 @@ public final class Exchange {
     private ApiClient client;
     private RateLimitResult rateLimit;
     private InetAddress peer;
+    private InetAddress clientIp;
     private long maxBody;
     private Upstream upstream;
     private Endpoint endpoint;
@@ -145,12 +146,18 @@ public final class Exchange {
     public void rateLimit(RateLimitResult rateLimit) { this.rateLimit = rateLimit; }
 
     /**
-     * The client's IP address, which per-IP rate limits count: the socket peer (no proxy is trusted yet); null on a
-     * connection that is not over IP (tests).
+     * The client's IP address, which IP rules check, per-IP rate limits count and the access log shows: the socket
+     * peer, or what a trusted proxy says ({@link ClientIps}); null on a connection that is not over IP (tests) or
+     * when a trusted proxy's {@code X-Forwarded-For} does not tell.
      */
-    public InetAddress clientIp() { return peer; }
-    /** The connection's socket peer, set when the exchange starts. */
-    public void peer(InetAddress peer) { this.peer = peer; }
+    public InetAddress clientIp() { return clientIp; }
+    /** The connection's socket peer, or null; set when the exchange starts. */
+    public InetAddress peer() { return peer; }
+    /** The connection's socket peer, set when the exchange starts; the client IP is found from it. */
+    public void peer(InetAddress peer) {
+        this.peer = peer;
+        this.clientIp = config.clientIps().clientIp(peer, request.headers());
+    }
 
     /** The most request-body bytes this request may stream; 0 for no limit. */
     public long maxBody() { return maxBody; }

@@ -29,6 +29,7 @@ public final class RuntimeConfig {
     private final RouteTable routes;
     private final ApiKeys apiKeys;
     private final CorsPolicy cors;
+    private final ClientIps clientIps;
     private final FilterChain entry;
     private final Map<Route, FilterChain> byRoute;
     private final GatewayMetrics metrics;
@@ -43,6 +44,7 @@ public final class RuntimeConfig {
         this.routes = RouteTable.of(config.routes());
         this.apiKeys = apiKeys;
         this.cors = new CorsPolicy(config.cors());
+        this.clientIps = new ClientIps(config.trustedProxies());
         this.entry = entry;
         Map<Route, FilterChain> chains = new IdentityHashMap<>();
         for (Route route : routes.routes()) {
@@ -92,6 +94,8 @@ public final class RuntimeConfig {
     public RouteTable routes() { return routes; }
     public ApiKeys apiKeys() { return apiKeys; }
     public CorsPolicy cors() { return cors; }
+    /** How a request's client IP is found ({@code trusted_proxies}). */
+    public ClientIps clientIps() { return clientIps; }
 
     public GatewayMetrics metrics() { return metrics; }
 

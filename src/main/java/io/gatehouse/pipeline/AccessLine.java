@@ -33,12 +33,24 @@ record AccessLine(String method, String path, String rawUri, int status, long mi
                 TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - exchange.startNanos()),
                 exchange.client() != null ? exchange.client().name() : null, exchange.requestIdValue(),
                 exchange.backend(), exchange.attempts(), exchange.failure(),
-                exchange.rawQuery(), exchange.traceId(), clientAddress,
+                exchange.rawQuery(), exchange.traceId(), clientAddress(exchange, clientAddress),
                 exchange.route() != null ? exchange.route().prefix() : null,
                 exchange.upstream() != null ? exchange.upstream().name() : null, exchange.lastTarget(),
                 exchange.bytesIn(), exchange.bytesOut(),
                 exchange.backendNanos() < 0 ? -1 : TimeUnit.NANOSECONDS.toMicros(exchange.backendNanos()),
                 exchange.requestHeaders().get(HttpHeaderNames.USER_AGENT));
+    }
+
+    /**
+     * The client IP as {@code trusted_proxies} found it, with port 0; the connection's address when the request
+     * came over no IP; null when a trusted proxy's {@code X-Forwarded-For} did not tell.
+     */
+    private static SocketAddress clientAddress(Exchange exchange, SocketAddress connection) {
+        if (exchange.clientIp() != null) {
+            return exchange.clientIp().equals(exchange.peer()) && connection instanceof InetSocketAddress
+                    ? connection : new InetSocketAddress(exchange.clientIp(), 0);
+        }
+        return exchange.peer() == null ? connection : null;
     }
 
     /**
@@ -78,7 +90,8 @@ record AccessLine(String method, String path, String rawUri, int status, long mi
     }
 
     /**
-     * {@code GET /api/users/42 -> 200 (1.9ms) [mobile-app] request_id=… backend=localhost:4001}; after retries
+     * {@code GET /api/users/42 -> 200 (1.9ms) [mobile-app] request_id=… backend=localhost:4001 client_ip=192.0.2.7};
+     * after retries
      * {@code backend=localhost:4001,localhost:4011 attempts=2}.
      */
     @Override
@@ -90,7 +103,9 @@ record AccessLine(String method, String path, String rawUri, int status, long mi
                 .append(" (").append(micros / 1000).append('.').append((micros % 1000) / 100).append("ms)")
                 .append(" [").append(client != null ? client : "anonymous").append(']')
                 .append(" request_id=").append(requestId)
-                .append(" backend=").append(backend != null ? backend : "-");
+                .append(" backend=").append(backend != null ? backend : "-")
+                .append(" client_ip=").append(clientAddress instanceof InetSocketAddress inet
+                        && inet.getAddress() != null ? inet.getAddress().getHostAddress() : "-");
         if (attempts > 1) {
             line.append(" attempts=").append(attempts);
         }

@@ -11,6 +11,8 @@ import io.gatehouse.metrics.GatewayMetrics;
 import io.gatehouse.ratelimit.RateLimitPolicies;
 import io.gatehouse.ratelimit.RateLimiter;
 import io.gatehouse.auth.ApiKeys;
+import io.gatehouse.auth.jwt.JwtProviders;
+import io.gatehouse.auth.jwt.JwtVerifier;
 import io.gatehouse.upstream.Upstream;
 import io.gatehouse.upstream.Upstreams;
 
@@ -22,7 +24,9 @@ import java.util.Map;
  * Compiles a config snapshot's filter chains: the order of the request path is written here, once.
  * <p>
  * Every request first runs {@code framing → cors-preflight → health → routing}; then its route's chain, which holds
- * only what that route's config asks for: {@code api-key} and {@code rate-limit} on keyed routes, {@code body-limit}
+ * only what that route's config asks for: {@code ip-rules} where it has {@code allow_ips} or {@code deny_ips};
+ * {@code api-key}, {@code jwt(...)} or {@code api-key-or-jwt(...)} and then {@code rate-limit} on authenticated
+ * routes; {@code body-limit}
  * where the route has a limit, {@code rate-limit-by-ip} on an open route with {@code rate_limit_by_ip}, and last
  * {@code upstream}, which picks the target. A feature adds its filter here, built from its validated config, and only to the
  * routes that use it.
@@ -54,7 +58,14 @@ public final class Filters {
     /** Compiles {@code config} with its chains and its metric handles from {@code metrics}, the server's. */
     public static RuntimeConfig compile(GatewayConfig config, RateLimiter limiter, Upstreams upstreams,
                                         GatewayMetrics metrics) {
+        return compile(config, limiter, upstreams, metrics, JwtProviders.detached());
+    }
+
+    /** Compiles {@code config}; {@code jwt}, the server's, keeps the JWT providers' fetched keys across reloads. */
+    public static RuntimeConfig compile(GatewayConfig config, RateLimiter limiter, Upstreams upstreams,
+                                        GatewayMetrics metrics, JwtProviders jwt) {
         Map<String, Upstream> byName = upstreams.load(config);
+        Map<String, JwtVerifier> verifiers = jwt.load(config);
         ApiKeys keys = ApiKeys.of(config.auth().keys());
         ApiKeyFilter apiKey = new ApiKeyFilter(config.auth().header(), keys);
         RateLimitPolicies policies = RateLimitPolicies.of(config);
@@ -62,14 +73,20 @@ public final class Filters {
         return RuntimeConfig.compile(config, keys, ENTRY, route -> {
             RouteConfig rc = route.config();
             List<Filter> filters = new ArrayList<>(3);
+            if (rc.access().checksIps()) {
+                filters.add(new IpRulesFilter(rc.access()));
+            }
             if (rc.auth() == AuthMode.API_KEY) {
                 filters.add(apiKey);
+            } else if (rc.auth().acceptsJwt()) {
+                filters.add(new JwtFilter(rc.access().jwtProviders().stream().map(verifiers::get).toList(),
+                        rc.auth() == AuthMode.API_KEY_OR_JWT ? apiKey : null, config.auth().header()));
             }
             if (rc.limitsBody()) {
                 filters.add(new BodyLimitFilter(rc.maxBody()));
             }
             RouteRateLimitConfig limits = config.rateLimit().route(rc.prefix());
-            if (rc.auth() == AuthMode.API_KEY) {
+            if (rc.auth().authenticates()) {
                 filters.add(limits.policies().isEmpty() ? rateLimit
                         : RateLimitFilter.perClient(limiter, policies.forClients(limits)));
             } else if (limits.byIp() != null) {

@@ -86,8 +86,8 @@ final class RateLimitFilter implements Filter {
             if (client == null) {
                 return Verdict.proceed();
             }
-            key = client.name();
-            policies = clients.of(key);
+            key = client.limitKey();
+            policies = clients.of(client.policyKey());
             if (policies.isEmpty()) {
                 return Verdict.proceed();
             }

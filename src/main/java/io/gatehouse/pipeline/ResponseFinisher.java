@@ -149,7 +149,7 @@ public final class ResponseFinisher extends ChannelDuplexHandler {
         RateLimitResult decision = exchange.rateLimit();
         if (decision != null && !decision.allowed()) {
             // Per-IP limits have no client name: one fixed label value for all of them, never the address.
-            metrics.rateLimited(exchange.client() != null ? exchange.client().name() : "anonymous");
+            metrics.rateLimited(exchange.client() != null ? exchange.client().metricsLabel() : "anonymous");
         }
     }
 }

@@ -1,6 +1,8 @@
 package io.gatehouse.ratelimit;
 
+import io.gatehouse.auth.ApiClient;
 import io.gatehouse.config.ApiKeyConfig;
+import io.gatehouse.config.JwtProviderConfig;
 import io.gatehouse.config.GatewayConfig;
 import io.gatehouse.config.RateLimitConfig;
 import io.gatehouse.config.RateLimitPolicyConfig;
@@ -39,6 +41,13 @@ public final class RateLimitPolicies {
             }
             every.addAll(own);
             clients.put(key.name(), List.copyOf(own));
+        }
+        // Every client of a JWT provider has the provider's limit, counted per identity.
+        for (JwtProviderConfig provider : gateway.auth().jwt().values()) {
+            List<RateLimitPolicyConfig> own = provider.rateLimit() > 0
+                    ? List.of(RateLimitPolicyConfig.defaultPolicy(provider.rateLimit(), config.window())) : List.of();
+            every.addAll(own);
+            clients.put(ApiClient.policyKey(provider.name()), own);
         }
         this.byClient = Map.copyOf(clients);
         this.all = Set.copyOf(every);

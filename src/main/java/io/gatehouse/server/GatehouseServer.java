@@ -3,6 +3,8 @@ package io.gatehouse.server;
 import io.gatehouse.admin.AdminServer;
 import io.gatehouse.admin.AdminState;
 import io.gatehouse.admin.ConfigStatus;
+import io.gatehouse.auth.jwt.JwksClient;
+import io.gatehouse.auth.jwt.JwtProviders;
 import io.gatehouse.exchange.RuntimeConfig;
 import io.gatehouse.metrics.GatewayMetrics;
 import io.gatehouse.pipeline.AccessLog;
@@ -69,6 +71,9 @@ public final class GatehouseServer implements AutoCloseable {
     private EventLoopGroup adminGroup;
     private AdminServer admin;
     private volatile ConfigStatus configStatus;
+    // JWT providers' key sets, fetched on an event loop of their own.
+    private final EventLoopGroup jwksGroup;
+    private final JwtProviders jwt;
 
     private GatehouseServer(GatewayConfig initial, Transport transport) {
         this.config = new AtomicReference<>();
@@ -88,7 +93,10 @@ public final class GatehouseServer implements AutoCloseable {
         });
         this.upstreams = Upstreams.checking(System::nanoTime);
         this.accessLog = AccessLog.open(initial.operations().accessLog());
-        this.config.set(Filters.compile(initial, limiter, upstreams, metrics));
+        this.jwksGroup = transport.newGroup(1, "gatehouse-jwks");
+        this.jwt = JwtProviders.fetching(new JwksClient(jwksGroup, transport.socketChannel(), resolver),
+                (task, delay) -> jwksGroup.next().schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS));
+        this.config.set(Filters.compile(initial, limiter, upstreams, metrics, jwt));
         limiter.retain(RateLimitPolicies.of(initial).all());
         this.configStatus = new ConfigStatus(1, Instant.now(), initial.operations().sourceSha256(), null, null);
         registerCallbacks();
@@ -171,7 +179,7 @@ public final class GatehouseServer implements AutoCloseable {
             admin = AdminServer.start(adminConfig, adminGroup, transport.serverChannel(), new AdminState() {
                 @Override
                 public boolean ready() {
-                    return !draining;
+                    return !draining && jwt.ready();
                 }
 
                 @Override
@@ -195,6 +203,11 @@ public final class GatehouseServer implements AutoCloseable {
 
     public GatewayMetrics metrics() {
         return metrics;
+    }
+
+    /** The JWT providers' key sources (for tests and start-up waits). */
+    public JwtProviders jwtProviders() {
+        return jwt;
     }
 
     /**
@@ -246,7 +259,7 @@ public final class GatehouseServer implements AutoCloseable {
             reloadFailed(e.getMessage());
             throw e;
         }
-        RuntimeConfig compiled = Filters.compile(next, limiter, upstreams, metrics);
+        RuntimeConfig compiled = Filters.compile(next, limiter, upstreams, metrics, jwt);
         config.set(compiled);
         limiter.retain(RateLimitPolicies.of(next).all());
         compiled.retainMetrics();
@@ -321,6 +334,7 @@ public final class GatehouseServer implements AutoCloseable {
         }
         housekeeping.shutdownNow();
         upstreams.close();
+        jwt.close();
         limiter.close();
         resolver.close();
         // A short quiet period lets the loops finish what closing the connections started: with io_uring, a
@@ -330,6 +344,7 @@ public final class GatehouseServer implements AutoCloseable {
         workerGroup.shutdownGracefully(QUIET_PERIOD_MILLIS, 2000, TimeUnit.MILLISECONDS);
         bossGroup.terminationFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
         workerGroup.terminationFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        jwksGroup.shutdownGracefully(0, 1000, TimeUnit.MILLISECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         if (adminGroup != null) {
             adminGroup.shutdownGracefully(0, 1000, TimeUnit.MILLISECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         }

@@ -25,6 +25,7 @@ public final class GatewayYaml {
 
     private final List<String> server = new ArrayList<>();
     private final List<String> keys = new ArrayList<>();
+    private String jwt;
     private final List<String> blocks = new ArrayList<>();
     private final List<String> routes = new ArrayList<>();
 
@@ -69,6 +70,12 @@ public final class GatewayYaml {
         return this;
     }
 
+    /** The providers under {@code auth: jwt:}, as written (each {@code NAME:} at the left margin). */
+    public GatewayYaml jwt(String providers) {
+        jwt = providers;
+        return this;
+    }
+
     /** A top-level block as written, such as {@code "cors:\n  allow_origins: [...]"}. */
     public GatewayYaml block(String yaml) {
         blocks.add(yaml.endsWith("\n") ? yaml : yaml + "\n");
@@ -97,9 +104,15 @@ public final class GatewayYaml {
     public String build() {
         StringBuilder yaml = new StringBuilder("server:\n");
         server.forEach(line -> yaml.append("  ").append(line).append('\n'));
+        if (!keys.isEmpty() || jwt != null) {
+            yaml.append("auth:\n");
+        }
         if (!keys.isEmpty()) {
-            yaml.append("auth:\n  keys:\n");
+            yaml.append("  keys:\n");
             keys.forEach(key -> yaml.append(key.indent(4)));
+        }
+        if (jwt != null) {
+            yaml.append("  jwt:\n").append(jwt.indent(4));
         }
         blocks.forEach(yaml::append);
         if (!routes.isEmpty()) {
