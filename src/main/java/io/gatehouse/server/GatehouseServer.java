@@ -14,6 +14,9 @@ import io.gatehouse.pipeline.Filters;
 import io.gatehouse.config.GatewayConfig;
 import io.gatehouse.config.ServerConfig;
 import io.gatehouse.proxy.BackendPools;
+import io.gatehouse.reload.ConfigReloader;
+import io.gatehouse.reload.ReloadOutcome;
+import io.gatehouse.reload.Reloadable;
 import io.gatehouse.ratelimit.RateLimitPolicies;
 import io.gatehouse.ratelimit.RateLimiter;
 import io.gatehouse.ratelimit.RateLimiters;
@@ -71,6 +74,7 @@ public final class GatehouseServer implements AutoCloseable {
     private EventLoopGroup adminGroup;
     private AdminServer admin;
     private volatile ConfigStatus configStatus;
+    private volatile ConfigReloader reloader;
     // JWT providers' key sets, fetched on an event loop of their own.
     private final EventLoopGroup jwksGroup;
     private final JwtProviders jwt;
@@ -191,6 +195,12 @@ public final class GatehouseServer implements AutoCloseable {
                 public ConfigStatus configStatus() {
                     return configStatus;
                 }
+
+                @Override
+                public java.util.concurrent.CompletionStage<ReloadOutcome> reload() {
+                    ConfigReloader current = reloader;
+                    return current == null ? null : current.request("POST /reload");
+                }
             });
             LOG.info("admin listener on {}:{}", adminConfig.host(), admin.port());
         }
@@ -252,6 +262,7 @@ public final class GatehouseServer implements AutoCloseable {
      * Where the counters live ({@code rate_limit.store}, {@code redis}) changes only with a restart.
      */
     public void reload(GatewayConfig next) {
+        GatewayConfig running = config.get().config();
         try {
             // First what can fail (a new access-log file), so that a failed reload changes nothing.
             accessLog.configure(next.operations().accessLog());
@@ -266,6 +277,49 @@ public final class GatehouseServer implements AutoCloseable {
         configStatus = new ConfigStatus(configStatus.generation() + 1, Instant.now(),
                 next.operations().sourceSha256(), null, null);
         metrics.configReloaded(true);
+        java.util.List<String> restartOnly = RestartOnlySettings.changed(running, next);
+        if (!restartOnly.isEmpty()) {
+            LOG.warn("{} changed: take{} effect after a restart; the rest of the config is reloaded",
+                    String.join(", ", restartOnly), restartOnly.size() == 1 ? "s" : "");
+        }
+    }
+
+    /**
+     * Reloads from {@code file} from now on: on {@link ConfigReloader#request} (SIGHUP, the admin
+     * {@code POST /reload}) and, while {@code server.watch_config} is on, whenever the file changes. The file is
+     * the one this gateway's config was read from; its running content is not reloaded again.
+     */
+    public synchronized ConfigReloader reloadFrom(java.nio.file.Path file) {
+        if (reloader != null) {
+            throw new IllegalStateException("already reloading from " + reloader.file());
+        }
+        reloader = ConfigReloader.start(file, new Reloadable() {
+            @Override
+            public String runningSha256() {
+                return configStatus.sha256();
+            }
+
+            @Override
+            public long generation() {
+                return configStatus.generation();
+            }
+
+            @Override
+            public void apply(GatewayConfig next) {
+                reload(next);
+            }
+
+            @Override
+            public void refused(String message) {
+                reloadFailed(message);
+            }
+
+            @Override
+            public void unchanged() {
+                metrics.configReloaded(ReloadOutcome.Result.UNCHANGED.label());
+            }
+        }, config.get().config().server().watchConfig());
+        return reloader;
     }
 
     /** A reload was refused ({@code message} says why, as the loader reports it): the running config stays. */
@@ -288,6 +342,10 @@ public final class GatehouseServer implements AutoCloseable {
      */
     public int shutdown(Duration deadline) {
         draining = true;
+        ConfigReloader stopReloading = reloader;
+        if (stopReloading != null) {
+            stopReloading.close();
+        }
         upstreams.close();
         if (serverChannel != null) {
             serverChannel.close().awaitUninterruptibly();
@@ -325,6 +383,10 @@ public final class GatehouseServer implements AutoCloseable {
     @Override
     public void close() {
         draining = true;
+        ConfigReloader stopReloading = reloader;
+        if (stopReloading != null) {
+            stopReloading.close();
+        }
         if (admin != null) {
             admin.close();
         }
