@@ -156,7 +156,7 @@ class ConfigLoaderTest {
     void listsTheAllowedKeysWhenAnUnknownKeyIsNoTypo() {
         assertThat(problems("logging: debug\n" + ROUTES)).containsExactly(
                 "gateway.yaml:1:1: unknown key 'logging'; allowed keys are server, auth, rate_limit, cors, backend,"
-                        + " upstreams, routes, admin, access_log, tracing (at /logging)");
+                        + " upstreams, routes, admin, access_log, tracing, trusted_proxies (at /logging)");
     }
 
     @Test
@@ -434,7 +434,8 @@ class ConfigLoaderTest {
     @Test
     void reportsAnUnknownAuthMode() {
         assertThat(problems("routes:\n  - prefix: /api\n    upstream: http://h\n    auth: basic\n"))
-                .containsExactly("gateway.yaml:4:11: auth must be api_key or none, got 'basic' (at /routes/0/auth)");
+                .containsExactly("gateway.yaml:4:11: auth must be api_key, jwt, api_key_or_jwt or none, got 'basic'"
+                        + " (at /routes/0/auth)");
     }
 
     @Test
