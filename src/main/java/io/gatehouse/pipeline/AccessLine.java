@@ -91,8 +91,7 @@ record AccessLine(String method, String path, String rawUri, int status, long mi
 
     /**
      * {@code GET /api/users/42 -> 200 (1.9ms) [mobile-app] request_id=… backend=localhost:4001 client_ip=192.0.2.7};
-     * after retries
-     * {@code backend=localhost:4001,localhost:4011 attempts=2}.
+     * after retries {@code backend=localhost:4001,localhost:4011 attempts=2 client_ip=192.0.2.7}.
      */
     @Override
     public String toString() {
@@ -103,14 +102,18 @@ record AccessLine(String method, String path, String rawUri, int status, long mi
                 .append(" (").append(micros / 1000).append('.').append((micros % 1000) / 100).append("ms)")
                 .append(" [").append(client != null ? client : "anonymous").append(']')
                 .append(" request_id=").append(requestId)
-                .append(" backend=").append(backend != null ? backend : "-")
-                .append(" client_ip=").append(clientAddress instanceof InetSocketAddress inet
-                        && inet.getAddress() != null ? inet.getAddress().getHostAddress() : "-");
+                .append(" backend=").append(backend != null ? backend : "-");
         if (attempts > 1) {
             line.append(" attempts=").append(attempts);
         }
         if (failure != null) {
             line.append(" error=\"").append(failure).append('"');
+        }
+        // "-" when a trusted proxy's X-Forwarded-For did not tell; nothing on a connection that is not over IP.
+        if (clientAddress == null || clientAddress instanceof InetSocketAddress) {
+            InetSocketAddress inet = (InetSocketAddress) clientAddress;
+            line.append(" client_ip=").append(inet != null && inet.getAddress() != null
+                    ? inet.getAddress().getHostAddress() : "-");
         }
         return line.toString();
     }
