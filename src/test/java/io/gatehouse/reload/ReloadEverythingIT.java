@@ -114,6 +114,11 @@ class ReloadEverythingIT {
 
                 assertThat(moved.result()).isEqualTo(ReloadOutcome.Result.SUCCESS);
                 assertThat(server.port()).isEqualTo(newPort);
+                // For a moment the old port still accepts (a client that looked it up just before the move), and
+                // such a connection is answered, and closed.
+                Response late = get(oldPort, "/late");
+                assertThat(late.status()).isEqualTo(200);
+                assertThat(late.header("Connection")).isEqualTo("close");
                 assertThat(get(newPort, "/b").status()).isEqualTo(200);
                 // The old listener's keep-alive connection gets one more answer, with Connection: close.
                 Response last = keepAlive.send("GET /c HTTP/1.1\r\nHost: gw\r\n\r\n").read();
