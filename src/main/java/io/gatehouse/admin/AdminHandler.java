@@ -165,7 +165,11 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 .append("{\"generation\":").append(status.generation())
                 .append(",\"loaded_at\":").append(instant(status.loadedAt()))
                 .append(",\"sha256\":").append(status.sha256() == null ? "null" : Json.quote(status.sha256()))
-                .append(",\"last_reload_error\":");
+                .append(",\"pending_restart\":[");
+        for (int i = 0; i < status.pendingRestart().size(); i++) {
+            out.append(i == 0 ? "" : ",").append(Json.quote(status.pendingRestart().get(i)));
+        }
+        out.append("],\"last_reload_error\":");
         if (status.lastError() == null) {
             out.append("null");
         } else {

@@ -1,6 +1,7 @@
 package io.gatehouse.server;
 
 import io.gatehouse.config.GatewayConfig;
+import io.gatehouse.config.ServerConfig;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -15,28 +16,16 @@ final class RestartOnlySettings {
     private RestartOnlySettings() {
     }
 
-    /** The keys whose values differ between {@code running} and {@code next}, as written in the file. */
-    static List<String> changed(GatewayConfig running, GatewayConfig next) {
+    /** The keys whose values in {@code next} differ from those the gateway was started with. */
+    static List<String> changed(ServerConfig started, GatewayConfig next) {
         List<String> keys = new ArrayList<>();
-        var was = running.server();
+        var was = started;
         var now = next.server();
         if (was.ioThreads() != now.ioThreads()) {
             keys.add("server.io_threads");
         }
         if (was.transport() != now.transport()) {
             keys.add("server.transport");
-        }
-        if (!was.sameListener(now)) {
-            keys.add("server.host/server.port");
-        }
-        if (!running.rateLimit().sameStore(next.rateLimit())) {
-            keys.add("rate_limit.store/rate_limit.redis");
-        }
-        if (!running.operations().admin().equals(next.operations().admin())) {
-            keys.add("admin");
-        }
-        if (!running.backend().equals(next.backend())) {
-            keys.add("backend");
         }
         return keys;
     }
