@@ -1,5 +1,6 @@
 package io.gatehouse.admin;
 
+import io.gatehouse.cache.HttpCache;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
 /** What the admin listener reports, as the server provides it; read from the admin event loop. */
@@ -12,4 +13,9 @@ public interface AdminState {
 
     /** The running config's identity and the last reload error. */
     ConfigStatus configStatus();
+
+    /** The response cache's store, for purging; null when nothing is cached. */
+    default HttpCache cache() {
+        return null;
+    }
 }

@@ -9,6 +9,8 @@ import io.gatehouse.pipeline.AccessLog;
 import io.gatehouse.pipeline.AccessLogWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.gatehouse.pipeline.Filters;
+import io.gatehouse.cache.CacheRegistry;
+import io.gatehouse.cache.HttpCache;
 import io.gatehouse.config.GatewayConfig;
 import io.gatehouse.config.ServerConfig;
 import io.gatehouse.proxy.BackendPools;
@@ -56,6 +58,7 @@ public final class GatehouseServer implements AutoCloseable {
     private final DnsAddressResolverGroup resolver;
     private final RateLimiter limiter;
     private final Upstreams upstreams;
+    private final CacheRegistry caches = new CacheRegistry();
     private final ScheduledExecutorService housekeeping;
     private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
     private final AtomicInteger openConnections = new AtomicInteger();
@@ -88,7 +91,9 @@ public final class GatehouseServer implements AutoCloseable {
         });
         this.upstreams = Upstreams.checking(System::nanoTime);
         this.accessLog = AccessLog.open(initial.operations().accessLog());
-        this.config.set(Filters.compile(initial, limiter, upstreams, metrics));
+        HttpCache store = caches.storeFor(initial);
+        this.config.set(Filters.compile(initial, limiter, upstreams, metrics, store));
+        caches.committed(initial, store);
         limiter.retain(RateLimitPolicies.of(initial).all());
         this.configStatus = new ConfigStatus(1, Instant.now(), initial.operations().sourceSha256(), null, null);
         registerCallbacks();
@@ -180,6 +185,11 @@ public final class GatehouseServer implements AutoCloseable {
                 }
 
                 @Override
+                public HttpCache cache() {
+                    return caches.current();
+                }
+
+                @Override
                 public ConfigStatus configStatus() {
                     return configStatus;
                 }
@@ -246,8 +256,10 @@ public final class GatehouseServer implements AutoCloseable {
             reloadFailed(e.getMessage());
             throw e;
         }
-        RuntimeConfig compiled = Filters.compile(next, limiter, upstreams, metrics);
+        HttpCache store = caches.storeFor(next);
+        RuntimeConfig compiled = Filters.compile(next, limiter, upstreams, metrics, store);
         config.set(compiled);
+        caches.committed(next, store);
         limiter.retain(RateLimitPolicies.of(next).all());
         compiled.retainMetrics();
         configStatus = new ConfigStatus(configStatus.generation() + 1, Instant.now(),
@@ -261,6 +273,11 @@ public final class GatehouseServer implements AutoCloseable {
         configStatus = new ConfigStatus(current.generation(), current.loadedAt(), current.sha256(), Instant.now(),
                 message);
         metrics.configReloaded(false);
+    }
+
+    /** The response cache's running store, or null when nothing is cached. */
+    public HttpCache cache() {
+        return caches.current();
     }
 
     /** What {@code GET /config} on the admin port reports. */
@@ -322,6 +339,7 @@ public final class GatehouseServer implements AutoCloseable {
         housekeeping.shutdownNow();
         upstreams.close();
         limiter.close();
+        caches.close();
         resolver.close();
         // A short quiet period lets the loops finish what closing the connections started: with io_uring, a
         // connection's pending read is cancelled by the kernel, and its buffer is released only when that
