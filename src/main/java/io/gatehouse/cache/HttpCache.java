@@ -36,6 +36,7 @@ public final class HttpCache implements AutoCloseable {
     private final Cache<CacheKey, Variants> store;
     private final ConcurrentHashMap<CacheKey.PathKey, Set<CacheKey>> byPath = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<CacheKey, InFlight> inFlight = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.LongAdder joins = new java.util.concurrent.atomic.LongAdder();
 
     private HttpCache(CacheConfig config, LongSupplier clock, ExecutorService executor, ExecutorService ownExecutor) {
         this.config = config;
@@ -227,6 +228,7 @@ public final class HttpCache implements AutoCloseable {
                 return new Turn(mine.done, true);
             }
             if (now - existing.started <= abandonAfterMillis) {
+                joins.increment();
                 return new Turn(existing.done, false);
             }
             if (inFlight.replace(key, existing, mine)) {
@@ -240,6 +242,11 @@ public final class HttpCache implements AutoCloseable {
     public void finish(CacheKey key, CompletableFuture<Void> done) {
         inFlight.computeIfPresent(key, (k, current) -> current.done == done ? null : current);
         done.complete(null);
+    }
+
+    /** Requests that waited on another's fill, since the store was made. */
+    public long joins() {
+        return joins.sum();
     }
 
     /** Fills in flight; for tests. */
