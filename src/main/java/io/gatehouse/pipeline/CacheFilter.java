@@ -10,6 +10,7 @@ import io.gatehouse.exchange.Answer;
 import io.gatehouse.exchange.Exchange;
 import io.gatehouse.exchange.Filter;
 import io.gatehouse.exchange.Verdict;
+import io.gatehouse.metrics.CacheMetrics;
 import io.netty.handler.codec.DateFormatter;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -45,8 +46,11 @@ final class CacheFilter implements Filter {
     private final RouteCacheConfig config;
     private final String route;
     private final long waitMillis;
+    private final CacheMetrics metrics;
 
-    CacheFilter(HttpCache cache, RouteCacheConfig config, String route, Duration routeTimeout) {
+    CacheFilter(HttpCache cache, RouteCacheConfig config, String route, Duration routeTimeout,
+                CacheMetrics metrics) {
+        this.metrics = metrics;
         this.cache = cache;
         this.config = config;
         this.route = route;
@@ -73,6 +77,7 @@ final class CacheFilter implements Filter {
         String identity = config.shared() ? null : identity(exchange);
         if (control.noStore() || (ANONYMOUS.equals(identity) && (headers.contains(HttpHeaderNames.AUTHORIZATION)
                 || headers.contains(HttpHeaderNames.COOKIE)))) {
+            metrics.bypass();
             exchange.cacheFill(CacheFill.forward(cache, key(exchange, identity), config, headers, false,
                     CacheFill.Forward.BYPASS, null, false, null));
             return Verdict.proceed();
@@ -83,9 +88,11 @@ final class CacheFilter implements Filter {
         long now = cache.now();
         if (!forced && found != null && found.fresh(now)
                 && (control.maxAge() < 0 || found.ageMillis(now) <= control.maxAge() * 1000)) {
+            metrics.hit();
             return Verdict.answer(hit(found, headers, now, "gatehouse; hit"));
         }
         if (control.onlyIfCached()) {
+            metrics.miss();
             return Verdict.answer(Answer.error(HttpResponseStatus.GATEWAY_TIMEOUT, "Not in the cache")
                     .withHeader(CACHE_STATUS, "gatehouse; fwd=miss"));
         }
@@ -101,6 +108,7 @@ final class CacheFilter implements Filter {
                     headers.set(HttpHeaderNames.IF_MODIFIED_SINCE, found.lastModified());
                 }
             }
+            metrics.stale();
             exchange.cacheFill(CacheFill.forward(cache, key, config, headers, get && !clientConditional,
                     CacheFill.Forward.STALE, found, revalidate, null));
             return Verdict.proceed();
@@ -108,13 +116,16 @@ final class CacheFilter implements Filter {
         if (get && config.coalesce() && !forced) {
             HttpCache.Turn turn = cache.turn(key, 2 * waitMillis);
             if (!turn.leads()) {
+                // Counted once the wait is over: a hit if the fill stored what this request wants, else a miss.
                 return Verdict.suspend(turn.fill().copy().orTimeout(waitMillis, TimeUnit.MILLISECONDS),
                         (done, failure) -> afterWaiting(exchange, key, headers));
             }
+            metrics.miss();
             exchange.cacheFill(CacheFill.forward(cache, key, config, headers, true, CacheFill.Forward.MISS, null,
                     false, turn.fill()));
             return Verdict.proceed();
         }
+        metrics.miss();
         exchange.cacheFill(CacheFill.forward(cache, key, config, headers, get,
                 forced ? CacheFill.Forward.REQUEST : CacheFill.Forward.MISS, found, false, null));
         return Verdict.proceed();
@@ -128,8 +139,10 @@ final class CacheFilter implements Filter {
         CachedResponse found = cache.find(key, headers);
         long now = cache.now();
         if (found != null && found.fresh(now)) {
+            metrics.hit();
             return Verdict.answer(hit(found, headers, now, "gatehouse; hit; detail=coalesced"));
         }
+        metrics.miss();
         exchange.cacheFill(CacheFill.forward(cache, key, config, headers, true, CacheFill.Forward.MISS, null, false,
                 null));
         return Verdict.proceed();

@@ -89,7 +89,7 @@ public final class Filters {
             }
             RouteCacheConfig caching = config.cache().route(rc.prefix());
             if (caching != null && cache != null) {
-                filters.add(new CacheFilter(cache, caching, rc.prefix(), rc.timeout()));
+                filters.add(new CacheFilter(cache, caching, rc.prefix(), rc.timeout(), metrics.cache(rc.prefix())));
             }
             filters.add(new UpstreamFilter(byName.get(rc.upstream().name())));
             return FilterChain.of(filters);

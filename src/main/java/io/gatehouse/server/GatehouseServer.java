@@ -91,6 +91,8 @@ public final class GatehouseServer implements AutoCloseable {
         });
         this.upstreams = Upstreams.checking(System::nanoTime);
         this.accessLog = AccessLog.open(initial.operations().accessLog());
+        metrics.cacheSize(() -> caches.current() == null ? 0 : caches.current().weight(),
+                () -> caches.current() == null ? 0 : caches.current().entries());
         HttpCache store = caches.storeFor(initial);
         this.config.set(Filters.compile(initial, limiter, upstreams, metrics, store));
         caches.committed(initial, store);

@@ -524,6 +524,26 @@ class CachingIT {
     }
 
     @Test
+    void lookupsAndTheStoresSizeAreMetrics() throws Exception {
+        script("/api/private/m", 200, "metered", "Cache-Control: max-age=60");
+        int admin = gateway.gateway().server().adminPort();
+        double hits = io.gatehouse.testing.Scrape.of(admin).value("gatehouse_cache_lookups_total",
+                "route", "/api/private", "result", "hit");
+        double misses = io.gatehouse.testing.Scrape.of(admin).value("gatehouse_cache_lookups_total",
+                "route", "/api/private", "result", "miss");
+        get("/api/private/m", ALICE);
+        get("/api/private/m", ALICE);
+        get("/api/private/m", ALICE);
+        io.gatehouse.testing.Scrape after = io.gatehouse.testing.Scrape.of(admin);
+        assertThat(after.value("gatehouse_cache_lookups_total", "route", "/api/private", "result", "hit") - hits)
+                .isEqualTo(2);
+        assertThat(after.value("gatehouse_cache_lookups_total", "route", "/api/private", "result", "miss") - misses)
+                .isEqualTo(1);
+        assertThat(after.value("gatehouse_cache_entries")).isGreaterThanOrEqualTo(1);
+        assertThat(after.value("gatehouse_cache_bytes")).isGreaterThan(7);
+    }
+
+    @Test
     void aRouteWithoutCacheIsUntouched() throws Exception {
         script("/api/plain/x", 200, "n{n}", "Cache-Control: max-age=60");
         Response first = get("/api/plain/x", ALICE);
