@@ -75,7 +75,8 @@ final class CacheFilter implements Filter {
         HttpHeaders headers = exchange.requestHeaders();
         CacheControl control = CacheControl.parse(headers.getAll(HttpHeaderNames.CACHE_CONTROL));
         String identity = config.shared() ? null : identity(exchange);
-        if (control.noStore() || (ANONYMOUS.equals(identity) && (headers.contains(HttpHeaderNames.AUTHORIZATION)
+        // A range is not answered from the store (a whole 200 would defeat a resumed download), nor stored (206).
+        if (control.noStore() || headers.contains(HttpHeaderNames.RANGE) || (ANONYMOUS.equals(identity) && (headers.contains(HttpHeaderNames.AUTHORIZATION)
                 || headers.contains(HttpHeaderNames.COOKIE)))) {
             metrics.bypass();
             exchange.cacheFill(CacheFill.forward(cache, key(exchange, identity), config, headers, false,

@@ -44,6 +44,7 @@ class CachingIT {
     private static final Map<String, List<TestBackend.Request>> seen = new ConcurrentHashMap<>();
     private static volatile CountDownLatch hold = new CountDownLatch(0);
     private static TestBackend backend;
+    private static TestBackend flaky;
     private static GatewayFixture gateway;
 
     @BeforeAll
@@ -79,7 +80,9 @@ class CachingIT {
             }
             connection.respond(script.status(), body, script.headers().toArray(new String[0]));
         });
-        gateway = GatewayFixture.withBackends(backend).start(GatewayYaml.loopback()
+        flaky = TestBackend.start((request, connection) -> connection.respond(200, "kept",
+                "Cache-Control: max-age=0"));
+        gateway = GatewayFixture.withBackends(backend, flaky).start(GatewayYaml.loopback()
                 .key(ALICE, "alice", 100000)
                 .key(BOB, "bob", 100000)
                 .key("key_limited_03", "limited", 3)
@@ -93,6 +96,7 @@ class CachingIT {
                 .route("/api/noquery", backend.url(), "cache: { key_query: none, ttl: 0s }")
                 .route("/api/solo", backend.url(), "cache: { coalesce: false }")
                 .openRoute("/open", backend.url(), "cache: {}")
+                .route("/api/flaky", flaky.url(), "cache: { stale_if_error: 60s, shared: true }")
                 .route("/api/plain", backend.url()));
     }
 
@@ -493,6 +497,28 @@ class CachingIT {
         get("/api/private/down", ALICE);
         script("/api/private/down", 503, "down");
         assertThat(get("/api/private/down", ALICE).status()).isEqualTo(503);
+    }
+
+    @Test
+    void aBackendThatCannotBeReachedIsCoveredByAStaleEntryToo() throws Exception {
+        assertThat(get("/api/flaky/x", ALICE).bodyText()).isEqualTo("kept");
+        flaky.close();
+        Response stale = get("/api/flaky/x", ALICE);
+        assertThat(stale.status()).isEqualTo(200);
+        assertThat(stale.bodyText()).isEqualTo("kept");
+        assertThat(stale.header("Cache-Status")).startsWith("gatehouse; fwd=stale; fwd-status=50")
+                .endsWith("; detail=stale-if-error");
+        assertThat(get("/api/flaky/other", ALICE).status()).isIn(502, 503); // nothing stored for that one
+    }
+
+    @Test
+    void aRangeRequestIsNeitherAnsweredFromTheStoreNorStored() throws Exception {
+        script("/api/public/range", 200, "n{n}", "Cache-Control: max-age=60");
+        get("/api/public/range", ALICE);
+        Response ranged = get("/api/public/range", ALICE, "Range: bytes=0-0");
+        assertThat(ranged.header("Cache-Status")).isEqualTo("gatehouse; fwd=bypass");
+        assertThat(count("/api/public/range")).isEqualTo(2);
+        assertThat(get("/api/public/range", ALICE).bodyText()).isEqualTo("n1");
     }
 
     @Test
