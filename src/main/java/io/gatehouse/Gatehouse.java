@@ -96,13 +96,12 @@ public final class Gatehouse {
             return EXIT_CONFIG;
         }
         if (check) {
+            // What a reload does with the file, short of swapping it in: read, validate (above) and compile the
+            // chains as the server does; a local limiter stands in for the store, which --check does not connect to.
+            RuntimeConfig snapshot = Filters.compile(config, new LocalRateLimiter(System::nanoTime));
             out.println(configPath + ": OK (" + config.routes().size() + " routes, " + config.auth().keys().size()
                     + " API keys)");
             if (verbose) {
-                // The chains as the server compiles them; a local limiter stands in for the store, which --check
-                // does not connect to.
-                RuntimeConfig snapshot = Filters.compile(config,
-                        new LocalRateLimiter(System::nanoTime));
                 for (String line : Filters.describe(snapshot)) {
                     out.println("  " + line);
                 }
@@ -119,7 +118,7 @@ public final class Gatehouse {
             return EXIT_START;
         }
         running = true;
-        new ProcessSignals(server, configPath, Gatehouse::flushLogs).install();
+        new ProcessSignals(server, server.reloadFrom(configPath), Gatehouse::flushLogs).install();
         return EXIT_OK;
     }
 

@@ -1,21 +1,20 @@
 package io.gatehouse;
 
-import io.gatehouse.config.ConfigException;
-import io.gatehouse.config.ConfigLoader;
 import io.gatehouse.config.Durations;
 import io.gatehouse.config.GatewayConfig;
+import io.gatehouse.reload.ConfigReloader;
 import io.gatehouse.server.GatehouseServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
-import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * What the process does on signals. SIGTERM or SIGINT: drain (stop accepting, finish requests in flight within
  * {@code server.shutdown_timeout}, flush the access log) and exit 0; a second one exits at once. SIGHUP: reload
- * {@code gateway.yaml} — a file that does not validate is refused and the running config is kept.
+ * {@code gateway.yaml} on the config thread ({@link ConfigReloader}), as a change of the file or the admin
+ * {@code POST /reload} does — a file that does not validate is refused and the running config is kept.
  * <p>
  * The JVM's own SIGTERM handling would run shutdown hooks and then exit 143, and offers no way to tell a second
  * signal from the first, hence {@code sun.misc.Signal}.
@@ -25,21 +24,21 @@ final class ProcessSignals {
     private static final Logger LOG = LoggerFactory.getLogger(ProcessSignals.class);
 
     private final GatehouseServer server;
-    private final Path configPath;
+    private final ConfigReloader reloader;
     private final Runnable flushLogs;
     private final AtomicBoolean stopping = new AtomicBoolean();
-    private final Object reloadLock = new Object();
 
-    ProcessSignals(GatehouseServer server, Path configPath, Runnable flushLogs) {
+    ProcessSignals(GatehouseServer server, ConfigReloader reloader, Runnable flushLogs) {
         this.server = server;
-        this.configPath = configPath;
+        this.reloader = reloader;
         this.flushLogs = flushLogs;
     }
 
     void install() {
         Signal.handle(new Signal("TERM"), signal -> stop(signal.getName()));
         Signal.handle(new Signal("INT"), signal -> stop(signal.getName()));
-        Signal.handle(new Signal("HUP"), signal -> startThread("gatehouse-reload", this::reload));
+        // Only queues the reload: the config thread reads, validates and swaps, and logs the outcome.
+        Signal.handle(new Signal("HUP"), signal -> reloader.request("SIGHUP"));
     }
 
     private void stop(String signal) {
@@ -56,48 +55,6 @@ final class ProcessSignals {
             flushLogs.run();
             Runtime.getRuntime().halt(0);
         });
-    }
-
-    /** Loads, validates and swaps in the config file; on any problem keeps the running config. */
-    void reload() {
-        synchronized (reloadLock) {
-            GatewayConfig next;
-            try {
-                next = ConfigLoader.load(configPath);
-            } catch (ConfigException e) {
-                LOG.error("reload refused, the running config is kept:\n{}", e.getMessage());
-                server.reloadFailed(e.getMessage());
-                return;
-            }
-            GatewayConfig current = server.config().config();
-            try {
-                server.reload(next);
-            } catch (RuntimeException e) {
-                LOG.error("reload refused, the running config is kept: {}", e.getMessage());
-                return;
-            }
-            LOG.info("config reloaded from {} ({} routes, {} API keys)", configPath, next.routes().size(),
-                    next.auth().keys().size());
-            warnAboutRestartOnly(current, next);
-        }
-    }
-
-    private static void warnAboutRestartOnly(GatewayConfig current, GatewayConfig next) {
-        var was = current.server();
-        var now = next.server();
-        if (!was.host().equals(now.host()) || was.port() != now.port() || was.ioThreads() != now.ioThreads()
-                || was.transport() != now.transport()) {
-            LOG.warn("server.host, server.port, server.io_threads and server.transport take effect after a restart");
-        }
-        if (!current.rateLimit().sameStore(next.rateLimit())) {
-            LOG.warn("rate_limit.store and rate_limit.redis take effect after a restart");
-        }
-        if (!current.operations().admin().equals(next.operations().admin())) {
-            LOG.warn("admin.host and admin.port take effect after a restart");
-        }
-        if (!current.backend().equals(next.backend())) {
-            LOG.warn("backend pool settings take effect after a restart");
-        }
     }
 
     private static void startThread(String name, Runnable task) {

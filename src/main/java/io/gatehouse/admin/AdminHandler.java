@@ -2,6 +2,7 @@ package io.gatehouse.admin;
 
 import io.gatehouse.exchange.Json;
 import io.gatehouse.cache.HttpCache;
+import io.gatehouse.reload.ReloadOutcome;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufOutputStream;
 import io.netty.channel.ChannelFutureListener;
@@ -33,13 +34,16 @@ import java.time.format.DateTimeFormatter;
 /**
  * Answers the admin listener's requests, each aggregated (they are small): {@code GET /metrics} through the
  * Prometheus library's writers (text 0.0.4, or OpenMetrics when {@code Accept} asks for it), {@code /ready},
- * {@code /live}, {@code /config}; 405 for another method on those, 404 JSON for anything else. Releases every
+ * {@code /live}, {@code /config}, and {@code POST /reload}; 405 for another method on those, 404 JSON for anything else. Releases every
  * request it is given ({@link SimpleChannelInboundHandler}).
  */
 @Sharable
 final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     private static final Logger LOG = LoggerFactory.getLogger(AdminHandler.class);
+
+    private static final io.netty.util.AttributeKey<Boolean> RELOADING =
+            io.netty.util.AttributeKey.valueOf(AdminHandler.class, "reloading");
 
     private final AdminState state;
     private final ExpositionFormats formats = ExpositionFormats.init();
@@ -50,6 +54,9 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+        if (ctx.channel().hasAttr(RELOADING)) {
+            return; // pipelined behind a reload: the connection closes after the reload's answer
+        }
         if (request.decoderResult().isFailure()) {
             send(ctx, request, json(ctx, HttpResponseStatus.BAD_REQUEST, "{\"error\":\"Bad request\"}"), true);
             return;
@@ -62,7 +69,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             return;
         }
         boolean known = switch (path) {
-            case "/metrics", "/ready", "/live", "/config" -> true;
+            case "/metrics", "/ready", "/live", "/config", "/reload" -> true;
             default -> false;
         };
         if (!known) {
@@ -70,6 +77,10 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             return;
         }
         HttpMethod method = request.method();
+        if (path.equals("/reload")) {
+            reload(ctx, request);
+            return;
+        }
         if (!HttpMethod.GET.equals(method) && !HttpMethod.HEAD.equals(method)) {
             FullHttpResponse response = json(ctx, HttpResponseStatus.METHOD_NOT_ALLOWED,
                     "{\"error\":\"Method not allowed\"}");
@@ -117,6 +128,55 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         return json(ctx, HttpResponseStatus.OK, "{\"purged\":" + keys + ",\"route\":" + Json.quote(route) + "}");
     }
 
+    /**
+     * {@code POST /reload}: the same reload as SIGHUP, answered when it is done — 200 with the result
+     * ({@code success} or {@code unchanged}) and the running generation, or 422 with the refusal. The connection
+     * stops reading while it waits and closes after the answer, so a pipelined request is never answered first.
+     */
+    private void reload(ChannelHandlerContext ctx, FullHttpRequest request) {
+        if (!HttpMethod.POST.equals(request.method())) {
+            FullHttpResponse response = json(ctx, HttpResponseStatus.METHOD_NOT_ALLOWED,
+                    "{\"error\":\"Method not allowed\"}");
+            response.headers().set(HttpHeaderNames.ALLOW, "POST");
+            send(ctx, request, response, false);
+            return;
+        }
+        java.util.concurrent.CompletionStage<ReloadOutcome> outcome = state.reload();
+        if (outcome == null) {
+            send(ctx, request, json(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE,
+                    "{\"error\":\"No config file to reload from\"}"), false);
+            return;
+        }
+        ctx.channel().config().setAutoRead(false);
+        ctx.channel().attr(RELOADING).set(Boolean.TRUE);
+        outcome.whenComplete((result, failure) -> ctx.executor().execute(() -> {
+            if (!ctx.channel().isActive()) {
+                return;
+            }
+            FullHttpResponse response;
+            if (failure != null || result == null) {
+                response = json(ctx, HttpResponseStatus.INTERNAL_SERVER_ERROR, "{\"error\":\"Reload failed\"}");
+            } else {
+                response = json(ctx, result.result() == ReloadOutcome.Result.FAILURE
+                        ? HttpResponseStatus.UNPROCESSABLE_ENTITY : HttpResponseStatus.OK, reloadJson(result));
+            }
+            HttpUtil.setContentLength(response, response.content().readableBytes());
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        }));
+    }
+
+    static String reloadJson(ReloadOutcome outcome) {
+        StringBuilder out = new StringBuilder(128)
+                .append("{\"result\":").append(Json.quote(outcome.result().label()))
+                .append(",\"generation\":").append(outcome.generation())
+                .append(",\"sha256\":").append(outcome.sha256() == null ? "null" : Json.quote(outcome.sha256()));
+        if (outcome.error() != null) {
+            out.append(",\"error\":").append(Json.quote(outcome.error()));
+        }
+        return out.append('}').toString();
+    }
+
     private FullHttpResponse metrics(ChannelHandlerContext ctx, String accept) {
         ExpositionFormatWriter writer = formats.findWriter(accept);
         if (!writer.isAvailable()) {
@@ -141,7 +201,11 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 .append("{\"generation\":").append(status.generation())
                 .append(",\"loaded_at\":").append(instant(status.loadedAt()))
                 .append(",\"sha256\":").append(status.sha256() == null ? "null" : Json.quote(status.sha256()))
-                .append(",\"last_reload_error\":");
+                .append(",\"pending_restart\":[");
+        for (int i = 0; i < status.pendingRestart().size(); i++) {
+            out.append(i == 0 ? "" : ",").append(Json.quote(status.pendingRestart().get(i)));
+        }
+        out.append("],\"last_reload_error\":");
         if (status.lastError() == null) {
             out.append("null");
         } else {

@@ -10,6 +10,18 @@ import java.time.Instant;
  * @param sha256          lower-case hex, or null when the config was not read from text
  * @param lastErrorAt     null when no reload has failed since the last success
  * @param lastError       null likewise
+ * @param pendingRestart  the keys whose new values the running gateway could not take (they size its event loops):
+ *                        they differ from the running ones until a restart; empty when there are none
  */
-public record ConfigStatus(long generation, Instant loadedAt, String sha256, Instant lastErrorAt, String lastError) {
+public record ConfigStatus(long generation, Instant loadedAt, String sha256, Instant lastErrorAt, String lastError,
+                           java.util.List<String> pendingRestart) {
+
+    public ConfigStatus {
+        pendingRestart = java.util.List.copyOf(pendingRestart);
+    }
+
+    /** Nothing waiting for a restart. */
+    public ConfigStatus(long generation, Instant loadedAt, String sha256, Instant lastErrorAt, String lastError) {
+        this(generation, loadedAt, sha256, lastErrorAt, lastError, java.util.List.of());
+    }
 }

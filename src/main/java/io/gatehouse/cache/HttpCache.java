@@ -11,8 +11,9 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
@@ -32,16 +33,14 @@ public final class HttpCache implements AutoCloseable {
 
     private final CacheConfig config;
     private final LongSupplier clock;
-    private final ExecutorService ownExecutor;
     private final Cache<CacheKey, Variants> store;
     private final ConcurrentHashMap<CacheKey.PathKey, Set<CacheKey>> byPath = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<CacheKey, InFlight> inFlight = new ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.LongAdder joins = new java.util.concurrent.atomic.LongAdder();
 
-    private HttpCache(CacheConfig config, LongSupplier clock, ExecutorService executor, ExecutorService ownExecutor) {
+    private HttpCache(CacheConfig config, LongSupplier clock, Executor executor) {
         this.config = config;
         this.clock = clock;
-        this.ownExecutor = ownExecutor;
         this.store = Caffeine.newBuilder()
                 .maximumWeight(config.maxSize())
                 .weigher((CacheKey key, Variants variants) -> variants.weight())
@@ -83,12 +82,15 @@ public final class HttpCache implements AutoCloseable {
      * removal notices: they take the index's locks, which must never happen inside Caffeine's.
      */
     public static HttpCache create(CacheConfig config, LongSupplier clock) {
-        ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
-            Thread thread = new Thread(r, "gatehouse-cache");
-            thread.setDaemon(true);
-            return thread;
-        });
-        return new HttpCache(config, clock, executor, executor);
+        // One thread at most, gone when idle: a store replaced by a reload needs no shutdown, and requests still
+        // finishing on the old snapshot may go on using it.
+        ThreadPoolExecutor executor = new ThreadPoolExecutor(0, 1, 10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                r -> {
+                    Thread thread = new Thread(r, "gatehouse-cache");
+                    thread.setDaemon(true);
+                    return thread;
+                });
+        return new HttpCache(config, clock, executor);
     }
 
     public CacheConfig config() {
@@ -265,8 +267,5 @@ public final class HttpCache implements AutoCloseable {
     public void close() {
         store.invalidateAll();
         inFlight.values().forEach(f -> f.done.complete(null));
-        if (ownExecutor != null) {
-            ownExecutor.shutdown();
-        }
     }
 }

@@ -31,6 +31,11 @@ public final class ConfigLoader {
     /** Reads and validates {@code file}, taking {@code ${NAME}} references from {@code env}. */
     public static GatewayConfig load(Path file, Map<String, String> env) throws ConfigException {
         Objects.requireNonNull(env, "env");
+        return parse(read(file), file.toString(), env);
+    }
+
+    /** The text of {@code file}, or a {@code file: cannot read: ...} problem; the first step of {@link #load}. */
+    public static String read(Path file) throws ConfigException {
         String yaml;
         try {
             yaml = Files.readString(file);
@@ -43,7 +48,7 @@ public final class ConfigLoader {
         } catch (IOException e) {
             throw cannotRead(file, e.getMessage() == null ? "I/O error" : e.getMessage());
         }
-        return parse(yaml, file.toString(), env);
+        return yaml;
     }
 
     /**
@@ -73,7 +78,8 @@ public final class ConfigLoader {
         return new ConfigException(List.of(file + ": cannot read: " + reason));
     }
 
-    private static String sha256(String text) {
+    /** Lower-case hex SHA-256 of {@code text} as UTF-8: the config's {@code sourceSha256}. */
+    public static String sha256(String text) {
         try {
             return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
                     .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));

@@ -156,9 +156,11 @@ final class ConfigReader {
         int maxRequests = (int) integer(s.optional("max_requests_per_connection"), "max_requests_per_connection",
                 0, MAX_REQUESTS_PER_CONNECTION, ServerConfig.DEFAULT_MAX_REQUESTS_PER_CONNECTION);
         TransportKind transport = transport(s.optional("transport"));
+        boolean watchConfig = bool(s.optional("watch_config"), "watch_config", ServerConfig.DEFAULT_WATCH_CONFIG);
         s.rejectUnknownKeys();
         return new ServerConfig(host, port, ioThreads, idle, shutdown, maxRequestLine, maxHeaderSize, maxHeaders,
-                maxChunkSize, headerTimeout, bodyTimeout, writeTimeout, maxConnections, maxRequests, transport);
+                maxChunkSize, headerTimeout, bodyTimeout, writeTimeout, maxConnections, maxRequests, transport,
+                watchConfig);
     }
 
     private AuthConfig auth(Section s) {

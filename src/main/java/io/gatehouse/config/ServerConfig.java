@@ -29,6 +29,8 @@ import java.util.Objects;
  * @param maxRequestsPerConnection requests served on one keep-alive connection; the last one is answered with
  *                                 {@code Connection: close}; {@value #UNLIMITED} means no limit
  * @param transport                the socket implementation; {@link TransportKind#AUTO} picks the best that loads
+ * @param watchConfig              reload the config file when it changes on disk ({@code watch_config}); SIGHUP
+ *                                 and the admin {@code POST /reload} work either way
  */
 public record ServerConfig(
         String host,
@@ -45,7 +47,8 @@ public record ServerConfig(
         Duration writeTimeout,
         int maxConnections,
         int maxRequestsPerConnection,
-        TransportKind transport) {
+        TransportKind transport,
+        boolean watchConfig) {
 
     public static final String DEFAULT_HOST = "0.0.0.0";
     /** Port 0 asks the operating system for any free port; tests use it. */
@@ -67,6 +70,7 @@ public record ServerConfig(
     public static final int DEFAULT_MAX_REQUESTS_PER_CONNECTION = 1000;
     /** For {@link #maxConnections} and {@link #maxRequestsPerConnection}: no limit. */
     public static final int UNLIMITED = 0;
+    public static final boolean DEFAULT_WATCH_CONFIG = true;
 
     public ServerConfig {
         Objects.requireNonNull(host, "host");
@@ -97,6 +101,16 @@ public record ServerConfig(
         }
     }
 
+    /** Every setting but {@code watch_config}, which is on. */
+    public ServerConfig(String host, int port, int ioThreads, Duration idleTimeout, Duration shutdownTimeout,
+                        int maxRequestLine, int maxHeaderSize, int maxHeaders, int maxChunkSize,
+                        Duration headerTimeout, Duration bodyTimeout, Duration writeTimeout, int maxConnections,
+                        int maxRequestsPerConnection, TransportKind transport) {
+        this(host, port, ioThreads, idleTimeout, shutdownTimeout, maxRequestLine, maxHeaderSize, maxHeaders,
+                maxChunkSize, headerTimeout, bodyTimeout, writeTimeout, maxConnections, maxRequestsPerConnection,
+                transport, DEFAULT_WATCH_CONFIG);
+    }
+
     /** The socket and lifecycle settings given; every limit and phase timeout at its default. */
     public ServerConfig(String host, int port, int ioThreads, Duration idleTimeout, Duration shutdownTimeout) {
         this(host, port, ioThreads, idleTimeout, shutdownTimeout, DEFAULT_MAX_REQUEST_LINE, DEFAULT_MAX_HEADER_SIZE,
@@ -124,79 +138,90 @@ public record ServerConfig(
     public ServerConfig withPort(int newPort) {
         return new ServerConfig(host, newPort, ioThreads, idleTimeout, shutdownTimeout, maxRequestLine,
                 maxHeaderSize, maxHeaders, maxChunkSize, headerTimeout, bodyTimeout, writeTimeout, maxConnections,
-                maxRequestsPerConnection, transport);
+                maxRequestsPerConnection, transport, watchConfig);
     }
 
     public ServerConfig withIdleTimeout(Duration timeout) {
         return new ServerConfig(host, port, ioThreads, timeout, shutdownTimeout, maxRequestLine,
                 maxHeaderSize, maxHeaders, maxChunkSize, headerTimeout, bodyTimeout, writeTimeout, maxConnections,
-                maxRequestsPerConnection, transport);
+                maxRequestsPerConnection, transport, watchConfig);
     }
 
     public ServerConfig withShutdownTimeout(Duration timeout) {
         return new ServerConfig(host, port, ioThreads, idleTimeout, timeout, maxRequestLine,
                 maxHeaderSize, maxHeaders, maxChunkSize, headerTimeout, bodyTimeout, writeTimeout, maxConnections,
-                maxRequestsPerConnection, transport);
+                maxRequestsPerConnection, transport, watchConfig);
     }
 
     public ServerConfig withMaxRequestLine(int bytes) {
         return new ServerConfig(host, port, ioThreads, idleTimeout, shutdownTimeout, bytes,
                 maxHeaderSize, maxHeaders, maxChunkSize, headerTimeout, bodyTimeout, writeTimeout, maxConnections,
-                maxRequestsPerConnection, transport);
+                maxRequestsPerConnection, transport, watchConfig);
     }
 
     public ServerConfig withMaxHeaderSize(int bytes) {
         return new ServerConfig(host, port, ioThreads, idleTimeout, shutdownTimeout, maxRequestLine,
                 bytes, maxHeaders, maxChunkSize, headerTimeout, bodyTimeout, writeTimeout, maxConnections,
-                maxRequestsPerConnection, transport);
+                maxRequestsPerConnection, transport, watchConfig);
     }
 
     public ServerConfig withMaxHeaders(int count) {
         return new ServerConfig(host, port, ioThreads, idleTimeout, shutdownTimeout, maxRequestLine,
                 maxHeaderSize, count, maxChunkSize, headerTimeout, bodyTimeout, writeTimeout, maxConnections,
-                maxRequestsPerConnection, transport);
+                maxRequestsPerConnection, transport, watchConfig);
     }
 
     public ServerConfig withMaxChunkSize(int bytes) {
         return new ServerConfig(host, port, ioThreads, idleTimeout, shutdownTimeout, maxRequestLine,
                 maxHeaderSize, maxHeaders, bytes, headerTimeout, bodyTimeout, writeTimeout, maxConnections,
-                maxRequestsPerConnection, transport);
+                maxRequestsPerConnection, transport, watchConfig);
     }
 
     public ServerConfig withHeaderTimeout(Duration timeout) {
         return new ServerConfig(host, port, ioThreads, idleTimeout, shutdownTimeout, maxRequestLine,
                 maxHeaderSize, maxHeaders, maxChunkSize, timeout, bodyTimeout, writeTimeout, maxConnections,
-                maxRequestsPerConnection, transport);
+                maxRequestsPerConnection, transport, watchConfig);
     }
 
     public ServerConfig withBodyTimeout(Duration timeout) {
         return new ServerConfig(host, port, ioThreads, idleTimeout, shutdownTimeout, maxRequestLine,
                 maxHeaderSize, maxHeaders, maxChunkSize, headerTimeout, timeout, writeTimeout, maxConnections,
-                maxRequestsPerConnection, transport);
+                maxRequestsPerConnection, transport, watchConfig);
     }
 
     public ServerConfig withWriteTimeout(Duration timeout) {
         return new ServerConfig(host, port, ioThreads, idleTimeout, shutdownTimeout, maxRequestLine,
                 maxHeaderSize, maxHeaders, maxChunkSize, headerTimeout, bodyTimeout, timeout, maxConnections,
-                maxRequestsPerConnection, transport);
+                maxRequestsPerConnection, transport, watchConfig);
     }
 
     public ServerConfig withMaxConnections(int count) {
         return new ServerConfig(host, port, ioThreads, idleTimeout, shutdownTimeout, maxRequestLine,
                 maxHeaderSize, maxHeaders, maxChunkSize, headerTimeout, bodyTimeout, writeTimeout, count,
-                maxRequestsPerConnection, transport);
+                maxRequestsPerConnection, transport, watchConfig);
     }
 
     public ServerConfig withMaxRequestsPerConnection(int count) {
         return new ServerConfig(host, port, ioThreads, idleTimeout, shutdownTimeout, maxRequestLine,
                 maxHeaderSize, maxHeaders, maxChunkSize, headerTimeout, bodyTimeout, writeTimeout, maxConnections,
-                count, transport);
+                count, transport, watchConfig);
     }
 
     public ServerConfig withTransport(TransportKind kind) {
         return new ServerConfig(host, port, ioThreads, idleTimeout, shutdownTimeout, maxRequestLine,
                 maxHeaderSize, maxHeaders, maxChunkSize, headerTimeout, bodyTimeout, writeTimeout, maxConnections,
-                maxRequestsPerConnection, kind);
+                maxRequestsPerConnection, kind, watchConfig);
+    }
+
+    public ServerConfig withWatchConfig(boolean watch) {
+        return new ServerConfig(host, port, ioThreads, idleTimeout, shutdownTimeout, maxRequestLine,
+                maxHeaderSize, maxHeaders, maxChunkSize, headerTimeout, bodyTimeout, writeTimeout, maxConnections,
+                maxRequestsPerConnection, transport, watch);
+    }
+
+    /** The same listening address: {@code host} and {@code port} as written (port 0 stays port 0). */
+    public boolean sameListener(ServerConfig other) {
+        return host.equals(other.host) && port == other.port;
     }
 
     private static void requirePositive(int value, String name) {

@@ -35,6 +35,7 @@ public final class RuntimeConfig {
     private final Map<Route, RouteMetrics> routeMetrics;
     private final RouteMetrics unroutedMetrics;
     private final Map<Endpoint, TargetMetrics> targetMetrics;
+    private final long generation;
 
     private RuntimeConfig(GatewayConfig config, ApiKeys apiKeys, FilterChain entry,
                           Function<Route, FilterChain> routeChain, GatewayMetrics metrics,
@@ -64,7 +65,30 @@ public final class RuntimeConfig {
             }
         }
         this.targetMetrics = byEndpoint;
+        this.generation = 0;
     }
+
+    private RuntimeConfig(RuntimeConfig compiled, long generation) {
+        this.config = compiled.config;
+        this.routes = compiled.routes;
+        this.apiKeys = compiled.apiKeys;
+        this.cors = compiled.cors;
+        this.entry = compiled.entry;
+        this.byRoute = compiled.byRoute;
+        this.metrics = compiled.metrics;
+        this.routeMetrics = compiled.routeMetrics;
+        this.unroutedMetrics = compiled.unroutedMetrics;
+        this.targetMetrics = compiled.targetMetrics;
+        this.generation = generation;
+    }
+
+    /** This snapshot as the server publishes it: numbered as {@code /config} and the access log show it. */
+    public RuntimeConfig withGeneration(long number) {
+        return new RuntimeConfig(this, number);
+    }
+
+    /** The snapshot's generation: 1 at start, one more per successful reload; 0 when never published. */
+    public long generation() { return generation; }
 
     /**
      * Compiles {@code config}.

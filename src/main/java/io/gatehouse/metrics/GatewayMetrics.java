@@ -73,10 +73,12 @@ public final class GatewayMetrics {
                 .help("Requests refused by authentication, by route and reason")
                 .labelNames("route", "reason").withoutExemplars().register(registry);
         configReloads = Counter.builder().name("gatehouse_config_reloads_total")
-                .help("Config reloads, by result: success or failure")
+                .help("Config reloads, by result: success, failure (refused; the running config stays) or unchanged"
+                        + " (the file had the running config's content)")
                 .labelNames("result").withoutExemplars().register(registry);
         configReloads.initLabelValues("success");
         configReloads.initLabelValues("failure");
+        configReloads.initLabelValues("unchanged");
         GaugeWithCallback.builder().name("gatehouse_client_connections")
                 .help("Client connections open")
                 .callback(c -> c.call(clientConnections.getAsDouble())).register(registry);
@@ -165,7 +167,12 @@ public final class GatewayMetrics {
     }
 
     public void configReloaded(boolean success) {
-        configReloads.labelValues(success ? "success" : "failure").inc();
+        configReloaded(success ? "success" : "failure");
+    }
+
+    /** Counts a reload by its result label: {@code success}, {@code failure} or {@code unchanged}. */
+    public void configReloaded(String result) {
+        configReloads.labelValues(result).inc();
     }
 
     public void clientConnections(DoubleSupplier source) {

@@ -19,7 +19,8 @@ import java.util.concurrent.TimeUnit;
 record AccessLine(String method, String path, String rawUri, int status, long micros, String client,
                   AsciiString requestId, String backend, int attempts, String failure,
                   String query, String traceId, SocketAddress clientAddress, String route, String upstream,
-                  String target, long bytesIn, long bytesOut, long backendMicros, String userAgent) {
+                  String target, long bytesIn, long bytesOut, long backendMicros, String userAgent,
+                  long configGeneration) {
 
     private static final int MAX_LOGGED_URI = 256;
     private static final int MAX_USER_AGENT = 512;
@@ -38,7 +39,7 @@ record AccessLine(String method, String path, String rawUri, int status, long mi
                 exchange.upstream() != null ? exchange.upstream().name() : null, exchange.lastTarget(),
                 exchange.bytesIn(), exchange.bytesOut(),
                 exchange.backendNanos() < 0 ? -1 : TimeUnit.NANOSECONDS.toMicros(exchange.backendNanos()),
-                exchange.requestHeaders().get(HttpHeaderNames.USER_AGENT));
+                exchange.requestHeaders().get(HttpHeaderNames.USER_AGENT), exchange.config().generation());
     }
 
     /**
@@ -71,6 +72,8 @@ record AccessLine(String method, String path, String rawUri, int status, long mi
         }
         json.writeStringProperty("user_agent", userAgent == null || userAgent.length() <= MAX_USER_AGENT
                 ? userAgent : userAgent.substring(0, MAX_USER_AGENT));
+        // The config snapshot the request ran under, as /config numbers it: which routes and targets it saw.
+        json.writeNumberProperty("config_generation", configGeneration);
         if (failure != null) {
             json.writeStringProperty("failure", failure);
         }

@@ -28,12 +28,16 @@ final class BackendPool {
 
     private final EventLoop loop;
     private final BackendAddress address;
-    private final Bootstrap bootstrap;
-    private final int maxIdle;
-    private final long idleTimeoutNanos;
+    private final BackendPools pools;
+    /** The pools' settings this pool's bootstrap was made with; a reload replaces them. */
+    private BackendPools.Settings settings;
+    private Bootstrap bootstrap;
     /** Idle connections, oldest first. */
     private final ArrayDeque<Idle> idle = new ArrayDeque<>();
     private ScheduledFuture<?> sweep;
+    private long sweepPeriodNanos;
+    /** No config uses this backend any more: connections coming back are closed. */
+    private boolean retired;
     /** {@code idle.size()} as last seen on the loop, for the connection gauge read by the scrape thread. */
     private volatile int idleCount;
 
@@ -41,13 +45,17 @@ final class BackendPool {
     private record Idle(Channel channel, long sinceNanos) {
     }
 
-    BackendPool(EventLoop loop, BackendAddress address, Bootstrap template, int maxIdle, long idleTimeoutNanos) {
+    BackendPool(EventLoop loop, BackendAddress address, BackendPools pools) {
         this.loop = loop;
         this.address = address;
-        this.maxIdle = maxIdle;
-        this.idleTimeoutNanos = idleTimeoutNanos;
+        this.pools = pools;
+        this.settings = pools.settings();
+        this.bootstrap = bootstrap(settings.template());
+    }
+
+    private Bootstrap bootstrap(Bootstrap template) {
         BackendPool pool = this;
-        this.bootstrap = template.clone(loop)
+        return template.clone(loop)
                 .remoteAddress(address.host(), address.port())
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
@@ -62,6 +70,16 @@ final class BackendPool {
                                 .addLast("backend", new BackendHandler(pool));
                     }
                 });
+    }
+
+    /** The pools' current settings; a reload's new ones are taken here, on the loop. */
+    private BackendPools.Settings current() {
+        BackendPools.Settings now = pools.settings();
+        if (now != settings) {
+            settings = now;
+            bootstrap = bootstrap(now.template());
+        }
+        return now;
     }
 
     /** Idle pooled connections; read from any thread. */
@@ -89,21 +107,41 @@ final class BackendPool {
     }
 
     ChannelFuture connect() {
+        current();
         return bootstrap.connect();
     }
 
-    /** Takes back a connection whose exchange ended clean, or closes it when the pool is full. */
+    /** Takes back a connection whose exchange ended clean, or closes it when the pool is full or retired. */
     void release(Channel channel) {
-        if (!channel.isActive() || idle.size() >= maxIdle || loop.isShuttingDown()) {
+        BackendPools.Settings now = current();
+        if (retired || !channel.isActive() || idle.size() >= now.maxIdle() || loop.isShuttingDown()) {
             channel.close();
             return;
         }
         idle.addLast(new Idle(channel, System.nanoTime()));
         idleCount = idle.size();
         channel.read();
-        if (sweep == null) {
-            long period = Math.max(idleTimeoutNanos / 4, TimeUnit.MILLISECONDS.toNanos(10));
+        long period = Math.max(now.idleTimeoutNanos() / 4, TimeUnit.MILLISECONDS.toNanos(10));
+        if (sweep == null || period != sweepPeriodNanos) {
+            if (sweep != null) {
+                sweep.cancel(false);
+            }
+            sweepPeriodNanos = period;
             sweep = loop.scheduleAtFixedRate(this::closeExpired, period, period, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** No config uses this backend any more: closes the idle connections and, on release, the others. */
+    void retireOnLoop(Runnable forget) {
+        Runnable retire = () -> {
+            retired = true;
+            forget.run();
+            closeIdle();
+        };
+        if (loop.inEventLoop()) {
+            retire.run();
+        } else if (!loop.isShuttingDown()) {
+            loop.execute(retire);
         }
     }
 
@@ -116,6 +154,7 @@ final class BackendPool {
     /** Closes the connections idle for longer than the timeout: they are at the old end of the deque. */
     private void closeExpired() {
         long now = System.nanoTime();
+        long idleTimeoutNanos = current().idleTimeoutNanos();
         Idle oldest;
         while ((oldest = idle.peekFirst()) != null && now - oldest.sinceNanos() >= idleTimeoutNanos) {
             idle.pollFirst();

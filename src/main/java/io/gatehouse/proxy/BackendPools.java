@@ -20,12 +20,21 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 /**
  * One {@link BackendPool} per backend and event loop, found through a thread-local map: a backend connection lives
  * on its client connection's event loop, so forwarding needs no locks and no thread hops.
+ * <p>
+ * The pools outlive a config. A reload changes their settings in place ({@link #reconfigure}: new connections get
+ * the new connect timeout, the idle limits apply from the next release) and retires the pools of backends no
+ * config uses any more ({@link #retain}): their idle connections are closed at once, the ones still carrying a
+ * request when they come back.
  */
 public final class BackendPools {
 
-    private final Bootstrap template;
-    private final int maxIdle;
-    private final long idleTimeoutNanos;
+    /** The settings in force, replaced as a whole on a reload; pools read them at each use. */
+    record Settings(Bootstrap template, int maxIdle, long idleTimeoutNanos) {
+    }
+
+    private final Class<? extends Channel> channelClass;
+    private final AddressResolverGroup<InetSocketAddress> resolver;
+    private volatile Settings settings;
     private final Queue<BackendPool> all = new ConcurrentLinkedQueue<>();
     private final FastThreadLocal<Map<BackendAddress, BackendPool>> perLoop = new FastThreadLocal<>() {
         @Override
@@ -36,9 +45,29 @@ public final class BackendPools {
 
     public BackendPools(BackendConfig config, Class<? extends Channel> channelClass,
                         AddressResolverGroup<InetSocketAddress> resolver) {
-        this.maxIdle = config.poolMaxIdle();
-        this.idleTimeoutNanos = config.poolIdleTimeout().toNanos();
-        this.template = new Bootstrap()
+        this.channelClass = channelClass;
+        this.resolver = resolver;
+        this.settings = settings(config);
+    }
+
+    private BackendPools(Settings fixed) {
+        this.channelClass = null;
+        this.resolver = null;
+        this.settings = fixed;
+    }
+
+    /** Pools with these settings and a template of the caller's, for tests of one pool. */
+    static BackendPools of(Bootstrap template, int maxIdle, long idleTimeoutNanos) {
+        return new BackendPools(new Settings(template, maxIdle, idleTimeoutNanos));
+    }
+
+    /** Replaces the settings as a reload does, keeping the template; for tests of one pool. */
+    void reconfigure(int maxIdle, long idleTimeoutNanos) {
+        settings = new Settings(settings.template(), maxIdle, idleTimeoutNanos);
+    }
+
+    private Settings settings(BackendConfig config) {
+        Bootstrap template = new Bootstrap()
                 .channel(channelClass)
                 .resolver(resolver)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE,
@@ -47,6 +76,16 @@ public final class BackendPools {
                 .option(ChannelOption.SO_KEEPALIVE, true)
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024));
+        return new Settings(template, config.poolMaxIdle(), config.poolIdleTimeout().toNanos());
+    }
+
+    /** The backend settings of a reloaded config: for new connections, and for idle ones from their next release. */
+    public void reconfigure(BackendConfig config) {
+        settings = settings(config);
+    }
+
+    Settings settings() {
+        return settings;
     }
 
     /** The pool for {@code address} on {@code loop}; must be called on that loop. */
@@ -54,11 +93,25 @@ public final class BackendPools {
         Map<BackendAddress, BackendPool> pools = perLoop.get();
         BackendPool pool = pools.get(address);
         if (pool == null) {
-            pool = new BackendPool(loop, address, template, maxIdle, idleTimeoutNanos);
+            pool = new BackendPool(loop, address, this);
             pools.put(address, pool);
             all.add(pool);
         }
         return pool;
+    }
+
+    /**
+     * Retires the pools of every backend not in {@code addresses} (the running config's): each on its own loop,
+     * its idle connections are closed, and a connection still in use is closed when it comes back. A backend that
+     * returns later gets a fresh pool. From any thread.
+     */
+    public void retain(java.util.Set<BackendAddress> addresses) {
+        for (BackendPool pool : all) {
+            if (!addresses.contains(pool.address())) {
+                all.remove(pool);
+                pool.retireOnLoop(() -> perLoop.get().remove(pool.address(), pool));
+            }
+        }
     }
 
     /** Idle pooled connections to {@code address}, over every event loop; from any thread. */

@@ -14,6 +14,9 @@ import io.gatehouse.cache.HttpCache;
 import io.gatehouse.config.GatewayConfig;
 import io.gatehouse.config.ServerConfig;
 import io.gatehouse.proxy.BackendPools;
+import io.gatehouse.reload.ConfigReloader;
+import io.gatehouse.reload.ReloadOutcome;
+import io.gatehouse.reload.Reloadable;
 import io.gatehouse.ratelimit.RateLimitPolicies;
 import io.gatehouse.ratelimit.RateLimiter;
 import io.gatehouse.ratelimit.RateLimiters;
@@ -50,13 +53,19 @@ public final class GatehouseServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(GatehouseServer.class);
     private static final long QUIET_PERIOD_MILLIS = 50;
+    /** How long a listener replaced by a reload keeps accepting. */
+    static final Duration LISTENER_HANDOVER = Duration.ofSeconds(2);
+    /** How long a limiter replaced by a reload stays open for the requests that already asked it. */
+    private static final Duration LIMITER_RETIREMENT = Duration.ofSeconds(10);
 
     private final AtomicReference<RuntimeConfig> config;
     private final Transport transport;
+    /** The server settings the event loops were made with: what a restart-only key is compared against. */
+    private final ServerConfig startedWith;
     private final EventLoopGroup bossGroup;
     private final EventLoopGroup workerGroup;
     private final DnsAddressResolverGroup resolver;
-    private final RateLimiter limiter;
+    private volatile RateLimiter limiter;
     private final Upstreams upstreams;
     private final CacheRegistry caches = new CacheRegistry();
     private final ScheduledExecutorService housekeeping;
@@ -64,19 +73,25 @@ public final class GatehouseServer implements AutoCloseable {
     private final AtomicInteger openConnections = new AtomicInteger();
     private final AtomicLong lastRefusalLog = new AtomicLong(System.nanoTime() - TimeUnit.MINUTES.toNanos(1));
     private volatile boolean draining;
-    private Channel serverChannel;
-    private BackendPools pools;
+    /** The listener new clients are told about; {@link #listeners} also has retired ones still accepting. */
+    private volatile ClientListener listener;
+    private final java.util.Set<ClientListener> listeners = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private volatile BackendPools pools;
+    /** Limiters of an earlier {@code rate_limit.store}, closed once the requests that took them are decided. */
+    private final java.util.Set<RateLimiter> retiredLimiters = java.util.concurrent.ConcurrentHashMap.newKeySet();
     // Operations: metrics, the access log, the admin listener and what /config reports.
     private final GatewayMetrics metrics = GatewayMetrics.create();
     private final AccessLog accessLog;
     private EventLoopGroup adminGroup;
-    private AdminServer admin;
+    private volatile AdminServer admin;
     private volatile ConfigStatus configStatus;
+    private volatile ConfigReloader reloader;
 
     private GatehouseServer(GatewayConfig initial, Transport transport) {
         this.config = new AtomicReference<>();
         this.transport = transport;
         ServerConfig server = initial.server();
+        this.startedWith = server;
         int threads = server.ioThreads() > 0 ? server.ioThreads() : Runtime.getRuntime().availableProcessors();
         this.bossGroup = transport.newGroup(1, "gatehouse-accept");
         this.workerGroup = transport.newGroup(threads, "gatehouse-io");
@@ -94,13 +109,13 @@ public final class GatehouseServer implements AutoCloseable {
         metrics.cacheSize(() -> caches.current() == null ? 0 : caches.current().weight(),
                 () -> caches.current() == null ? 0 : caches.current().entries());
         HttpCache store = caches.storeFor(initial);
-        this.config.set(Filters.compile(initial, limiter, upstreams, metrics, store));
+        this.config.set(Filters.compile(initial, limiter, upstreams, metrics, store).withGeneration(1));
         caches.committed(initial, store);
         limiter.retain(RateLimitPolicies.of(initial).all());
         this.configStatus = new ConfigStatus(1, Instant.now(), initial.operations().sourceSha256(), null, null);
         registerCallbacks();
         // Each policy is swept about once per its own window; this only says how often to look.
-        housekeeping.scheduleWithFixedDelay(limiter::evictIdle, 1000, 1000, TimeUnit.MILLISECONDS);
+        housekeeping.scheduleWithFixedDelay(() -> limiter.evictIdle(), 1000, 1000, TimeUnit.MILLISECONDS);
     }
 
     /** Starts a gateway on the best transport for this machine and binds its port. Call off the event loops. */
@@ -149,8 +164,23 @@ public final class GatehouseServer implements AutoCloseable {
         RuntimeConfig current = config.get();
         ServerConfig server = current.config().server();
         pools = new BackendPools(current.config().backend(), transport.socketChannel(), resolver);
-        ClientChannelInitializer initializer = new ClientChannelInitializer(config::get, () -> draining, pools,
-                accessLog);
+        listener = listen(server.host(), server.port());
+        LOG.info("Gatehouse listening on {}:{} ({} transport, {} routes)", server.host(), port(), transport.name(),
+                current.routes().routes().size());
+        var adminConfig = current.config().operations().admin();
+        if (adminConfig.enabled()) {
+            admin = startAdmin(adminConfig);
+        }
+    }
+
+    /**
+     * Binds a client listener on {@code host:port}; throws when it cannot. Its connections close after each
+     * response once the gateway drains or a newer listener retires it.
+     */
+    private ClientListener listen(String host, int port) throws InterruptedException {
+        ClientListener listening = new ClientListener(host);
+        ClientChannelInitializer initializer = new ClientChannelInitializer(config::get,
+                () -> draining || listening.retired(), pools, accessLog);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(bossGroup, workerGroup)
                 .channel(transport.serverChannel())
@@ -166,38 +196,49 @@ public final class GatehouseServer implements AutoCloseable {
                             return;
                         }
                         clients.add(ch);
+                        listening.accepted(ch);
                         ch.pipeline().addLast(initializer);
                     }
                 });
-        serverChannel = bootstrap.bind(server.host(), server.port()).sync().channel();
-        LOG.info("Gatehouse listening on {}:{} ({} transport, {} routes)", server.host(), port(), transport.name(),
-                current.routes().routes().size());
-        var adminConfig = current.config().operations().admin();
-        if (adminConfig.enabled()) {
+        listening.bound(bootstrap.bind(host, port).sync().channel());
+        listeners.add(listening);
+        return listening;
+    }
+
+    /** Binds the admin listener of {@code adminConfig}; throws when it cannot. */
+    private AdminServer startAdmin(io.gatehouse.config.AdminConfig adminConfig) throws InterruptedException {
+        if (adminGroup == null) {
             adminGroup = transport.newGroup(1, "gatehouse-admin");
-            admin = AdminServer.start(adminConfig, adminGroup, transport.serverChannel(), new AdminState() {
-                @Override
-                public boolean ready() {
-                    return !draining;
-                }
-
-                @Override
-                public PrometheusRegistry registry() {
-                    return metrics.registry();
-                }
-
-                @Override
-                public HttpCache cache() {
-                    return caches.current();
-                }
-
-                @Override
-                public ConfigStatus configStatus() {
-                    return configStatus;
-                }
-            });
-            LOG.info("admin listener on {}:{}", adminConfig.host(), admin.port());
         }
+        AdminServer started = AdminServer.start(adminConfig, adminGroup, transport.serverChannel(), new AdminState() {
+            @Override
+            public boolean ready() {
+                return !draining;
+            }
+
+            @Override
+            public PrometheusRegistry registry() {
+                return metrics.registry();
+            }
+
+            @Override
+            public ConfigStatus configStatus() {
+                return configStatus;
+            }
+
+            @Override
+            public HttpCache cache() {
+                return caches.current();
+            }
+
+            @Override
+            public java.util.concurrent.CompletionStage<ReloadOutcome> reload() {
+                ConfigReloader current = reloader;
+                return current == null ? null : current.request("POST /reload");
+            }
+        });
+        LOG.info("admin listener on {}:{}", adminConfig.host(), started.port());
+        return started;
     }
 
     /** The admin listener's bound port; -1 when there is none. */
@@ -238,7 +279,7 @@ public final class GatehouseServer implements AutoCloseable {
 
     /** The bound port: the configured one, or the one the system chose for port 0. */
     public int port() {
-        return ((InetSocketAddress) serverChannel.localAddress()).getPort();
+        return listener.port();
     }
 
     public RuntimeConfig config() {
@@ -246,27 +287,200 @@ public final class GatehouseServer implements AutoCloseable {
     }
 
     /**
-     * Replaces the config for every request that starts from now on; requests in flight keep theirs. Rate-limit
-     * policies whose name, limit and window did not change keep every client's counters; the others start afresh.
-     * Where the counters live ({@code rate_limit.store}, {@code redis}) changes only with a restart.
+     * Replaces the config for every request that starts from now on; requests in flight keep the one they started
+     * with, to their end. Everything in the file takes effect but {@code server.io_threads} and
+     * {@code server.transport} (logged, and shown on {@code /config}, as waiting for a restart):
+     * <ul>
+     *   <li>a changed {@code server.host} or {@code server.port} is bound before anything changes — if it cannot
+     *       be, the reload is refused and nothing changes — then the old listener is retired (its connections close
+     *       after their current response, and it stops accepting {@link #LISTENER_HANDOVER} later); a changed
+     *       {@code admin} listener likewise;</li>
+     *   <li>a changed {@code rate_limit.store} or {@code redis} gets a new limiter (counters in Redis stay there);
+     *       otherwise the limiter stays, and a policy whose name, limit and window did not change keeps every
+     *       client's counters;</li>
+     *   <li>{@code backend} settings apply to the pools in place; the pools of targets no longer in any upstream
+     *       are retired (idle connections closed now, busy ones when they come back); targets that stay keep their
+     *       health, breaker state and pooled connections.</li>
+     * </ul>
+     * Throws, with the status and metrics recording the refusal, when something the file asks for cannot be had.
      */
-    public void reload(GatewayConfig next) {
+    public synchronized void reload(GatewayConfig next) {
+        GatewayConfig running = config.get().config();
+        ServerConfig nextServer = next.server();
+        ClientListener nextListener = null;
+        AdminServer nextAdmin = null;
+        boolean adminChanged = !running.operations().admin().equals(next.operations().admin());
         try {
-            // First what can fail (a new access-log file), so that a failed reload changes nothing.
+            // First what can fail, so that a failed reload changes nothing: the new sockets, a new access-log file.
+            if (!running.server().sameListener(nextServer)) {
+                nextListener = listenForReload(nextServer.host(), nextServer.port());
+            }
+            if (adminChanged && next.operations().admin().enabled()) {
+                nextAdmin = adminForReload(next.operations().admin());
+            }
             accessLog.configure(next.operations().accessLog());
         } catch (RuntimeException e) {
+            if (nextListener != null) {
+                nextListener.stopAccepting();
+                listeners.remove(nextListener);
+            }
+            if (nextAdmin != null) {
+                nextAdmin.close();
+            }
             reloadFailed(e.getMessage());
             throw e;
         }
+        RateLimiter previousLimiter = limiter;
+        RateLimiter nextLimiter = running.rateLimit().sameStore(next.rateLimit()) ? previousLimiter
+                : RateLimiters.create(next.rateLimit(), System::nanoTime);
+        pools.reconfigure(next.backend());
+        java.util.List<String> restartOnly = RestartOnlySettings.changed(startedWith, next);
+        long generation = configStatus.generation() + 1;
         HttpCache store = caches.storeFor(next);
-        RuntimeConfig compiled = Filters.compile(next, limiter, upstreams, metrics, store);
+        RuntimeConfig compiled = Filters.compile(next, nextLimiter, upstreams, metrics, store)
+                .withGeneration(generation);
+
+        // The swap: from here on every new request head takes the new snapshot.
         config.set(compiled);
         caches.committed(next, store);
-        limiter.retain(RateLimitPolicies.of(next).all());
-        compiled.retainMetrics();
-        configStatus = new ConfigStatus(configStatus.generation() + 1, Instant.now(),
-                next.operations().sourceSha256(), null, null);
+        limiter = nextLimiter;
+        ClientListener previousListener = listener;
+        if (nextListener != null) {
+            listener = nextListener;
+        }
+        AdminServer previousAdmin = admin;
+        if (adminChanged) {
+            admin = nextAdmin;
+        }
+        configStatus = new ConfigStatus(generation, Instant.now(), next.operations().sourceSha256(), null, null,
+                restartOnly);
         metrics.configReloaded(true);
+
+        // Then retire what the new config no longer uses, and keep what it does.
+        nextLimiter.retain(RateLimitPolicies.of(next).all());
+        if (nextLimiter != previousLimiter) {
+            LOG.info("rate-limit counters now in {}", next.rateLimit().redis() == null ? "this process"
+                    : next.rateLimit().redis().safeUrl());
+            retiredLimiters.add(previousLimiter);
+            housekeeping.schedule(() -> {
+                if (retiredLimiters.remove(previousLimiter)) {
+                    previousLimiter.close();
+                }
+            }, LIMITER_RETIREMENT.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        compiled.retainMetrics();
+        java.util.Set<io.gatehouse.upstream.BackendAddress> addresses = new java.util.HashSet<>();
+        compiled.forEachTarget((handle, endpoint) -> addresses.add(endpoint.address()));
+        pools.retain(addresses);
+        if (nextListener != null) {
+            LOG.info("Gatehouse listening on {}:{}; {} stops accepting in {} ms and its connections close after"
+                    + " their current response", nextListener.host(), nextListener.port(), previousListener,
+                    LISTENER_HANDOVER.toMillis());
+            retire(previousListener, nextServer.shutdownTimeout());
+        }
+        if (adminChanged && previousAdmin != null) {
+            housekeeping.schedule(previousAdmin::close, LISTENER_HANDOVER.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        if (!restartOnly.isEmpty()) {
+            LOG.warn("{} changed: take{} effect after a restart; the rest of the config is reloaded",
+                    String.join(", ", restartOnly), restartOnly.size() == 1 ? "s" : "");
+        }
+    }
+
+    /** A listener for a reload: bound now, or a refusal that names the address. */
+    private ClientListener listenForReload(String host, int port) {
+        try {
+            return listen(host, port);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while binding " + host + ":" + port, e);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot listen on " + host + ":" + port + " (server.host, server.port): "
+                    + describe(e), e);
+        }
+    }
+
+    private AdminServer adminForReload(io.gatehouse.config.AdminConfig adminConfig) {
+        try {
+            return startAdmin(adminConfig);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while binding the admin listener", e);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot listen on " + adminConfig.host() + ":" + adminConfig.port()
+                    + " (admin.host, admin.port): " + describe(e), e);
+        }
+    }
+
+    private static String describe(Throwable e) {
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
+    /**
+     * A listener a newer one replaced: its connections already close after their current response; it accepts for
+     * {@link #LISTENER_HANDOVER} more (clients that looked up the old address a moment ago, and connections in its
+     * accept queue, are served rather than refused), and its connections still idle after {@code drain} are closed.
+     */
+    private void retire(ClientListener old, Duration drain) {
+        old.retire();
+        housekeeping.schedule(() -> {
+            old.stopAccepting();
+            listeners.remove(old);
+        }, LISTENER_HANDOVER.toMillis(), TimeUnit.MILLISECONDS);
+        housekeeping.schedule(() -> closeIdle(old.connections()), LISTENER_HANDOVER.plus(drain).toMillis(),
+                TimeUnit.MILLISECONDS);
+    }
+
+    /** Closes each connection of {@code channels} with no request or response in progress, on its own loop. */
+    private static void closeIdle(Iterable<Channel> channels) {
+        for (Channel ch : channels) {
+            ClientConnectionHandler connection = ch.pipeline().get(ClientConnectionHandler.class);
+            if (connection == null || connection.idle()) {
+                ch.eventLoop().execute(() -> {
+                    if (connection == null || connection.idle()) {
+                        ch.close();
+                    }
+                });
+            }
+        }
+    }
+
+    /**
+     * Reloads from {@code file} from now on: on {@link ConfigReloader#request} (SIGHUP, the admin
+     * {@code POST /reload}) and, while {@code server.watch_config} is on, whenever the file changes. The file is
+     * the one this gateway's config was read from; its running content is not reloaded again.
+     */
+    public synchronized ConfigReloader reloadFrom(java.nio.file.Path file) {
+        if (reloader != null) {
+            throw new IllegalStateException("already reloading from " + reloader.file());
+        }
+        reloader = ConfigReloader.start(file, new Reloadable() {
+            @Override
+            public String runningSha256() {
+                return configStatus.sha256();
+            }
+
+            @Override
+            public long generation() {
+                return configStatus.generation();
+            }
+
+            @Override
+            public void apply(GatewayConfig next) {
+                reload(next);
+            }
+
+            @Override
+            public void refused(String message) {
+                reloadFailed(message);
+            }
+
+            @Override
+            public void unchanged() {
+                metrics.configReloaded(ReloadOutcome.Result.UNCHANGED.label());
+            }
+        }, config.get().config().server().watchConfig());
+        return reloader;
     }
 
     /** A reload was refused ({@code message} says why, as the loader reports it): the running config stays. */
@@ -294,22 +508,17 @@ public final class GatehouseServer implements AutoCloseable {
      */
     public int shutdown(Duration deadline) {
         draining = true;
+        ConfigReloader stopReloading = reloader;
+        if (stopReloading != null) {
+            stopReloading.close();
+        }
         upstreams.close();
-        if (serverChannel != null) {
-            serverChannel.close().awaitUninterruptibly();
+        for (ClientListener listening : listeners) {
+            listening.stopAccepting();
         }
         long end = System.nanoTime() + deadline.toNanos();
         while (true) {
-            for (Channel ch : clients) {
-                ClientConnectionHandler connection = ch.pipeline().get(ClientConnectionHandler.class);
-                if (connection == null || connection.idle()) {
-                    ch.eventLoop().execute(() -> {
-                        if (connection == null || connection.idle()) {
-                            ch.close();
-                        }
-                    });
-                }
-            }
+            closeIdle(clients);
             if (clients.isEmpty() || System.nanoTime() - end > 0) {
                 break;
             }
@@ -331,6 +540,10 @@ public final class GatehouseServer implements AutoCloseable {
     @Override
     public void close() {
         draining = true;
+        ConfigReloader stopReloading = reloader;
+        if (stopReloading != null) {
+            stopReloading.close();
+        }
         if (admin != null) {
             admin.close();
         }
@@ -338,9 +551,15 @@ public final class GatehouseServer implements AutoCloseable {
         if (pools != null) {
             pools.closeIdle();
         }
+        for (ClientListener listening : listeners) {
+            listening.stopAccepting();
+        }
         housekeeping.shutdownNow();
         upstreams.close();
         limiter.close();
+        for (RateLimiter retired : retiredLimiters) {
+            retired.close();
+        }
         caches.close();
         resolver.close();
         // A short quiet period lets the loops finish what closing the connections started: with io_uring, a

@@ -32,10 +32,11 @@ class BackendPoolTest {
     private final EmbeddedChannel loop = new EmbeddedChannel();
     private final Map<Channel, String> connections = new LinkedHashMap<>();
     private BackendPool pool;
+    private BackendPools pools;
 
     private BackendPool pool(int maxIdle, long idleTimeoutNanos) {
-        pool = new BackendPool(loop.eventLoop(), new BackendAddress("127.0.0.1", 8080), new Bootstrap(), maxIdle,
-                idleTimeoutNanos);
+        pools = BackendPools.of(new Bootstrap(), maxIdle, idleTimeoutNanos);
+        pool = new BackendPool(loop.eventLoop(), new BackendAddress("127.0.0.1", 8080), pools);
         return pool;
     }
 
@@ -81,6 +82,39 @@ class BackendPoolTest {
         assertThat(poll()).isEqualTo("first");
         assertThat(poll()).isNull();
         assertThat(connections.keySet()).allMatch(Channel::isOpen);
+    }
+
+    @Test
+    void aReloadedMaxIdleAppliesAtTheNextRelease() {
+        pool(8, IDLE_TIMEOUT_NANOS);
+        EmbeddedChannel first = connection("first");
+        EmbeddedChannel second = connection("second");
+        pool.release(first);
+
+        pools.reconfigure(1, IDLE_TIMEOUT_NANOS);
+        pool.release(second);
+
+        assertThat(second.isOpen()).as("over the reloaded pool_max_idle of 1").isFalse();
+        assertThat(first.isOpen()).isTrue();
+    }
+
+    @Test
+    void aRetiredPoolClosesItsIdleConnectionsAndEachOneThatComesBack() {
+        pool(8, IDLE_TIMEOUT_NANOS);
+        EmbeddedChannel idle = connection("idle");
+        EmbeddedChannel busy = connection("busy");
+        pool.release(idle);
+        boolean[] forgotten = {false};
+
+        pool.retireOnLoop(() -> forgotten[0] = true);
+        loop.runPendingTasks();
+
+        assertThat(forgotten[0]).isTrue();
+        assertThat(idle.isOpen()).as("idle: closed at once").isFalse();
+        assertThat(busy.isOpen()).as("still carrying a request").isTrue();
+        pool.release(busy);
+        assertThat(busy.isOpen()).as("closed when its exchange is done").isFalse();
+        assertThat(poll()).isNull();
     }
 
     @Test

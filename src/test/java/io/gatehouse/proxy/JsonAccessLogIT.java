@@ -28,7 +28,7 @@ class JsonAccessLogIT {
     private static final ObjectMapper JSON = JsonMapper.builder().build();
     private static final Set<String> KEYS = Set.of("ts", "request_id", "trace_id", "method", "path", "query",
             "status", "duration_ms", "client", "client_ip", "route", "upstream", "target", "attempts", "bytes_in",
-            "bytes_out", "backend_ms", "user_agent");
+            "bytes_out", "backend_ms", "user_agent", "config_generation");
     private static final String BEARER = "Bearer eyJhbGciOiJIUzI1NiJ9.secret-token";
     private static final String COOKIE = "session=cookie-secret-42";
 

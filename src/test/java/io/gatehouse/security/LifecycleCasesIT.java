@@ -88,12 +88,12 @@ class LifecycleCasesIT {
              ForkedGateway gateway = ForkedGateway.start(config("30s", route("/api/old", backend)))) {
             assertThat(get(gateway.port(), "/api/old").status()).isEqualTo(200);
 
-            // Line 15 is the new route's upstream, written with a typo in its key.
+            // Line 16 is the new route's upstream, written with a typo in its key.
             gateway.rewriteConfig(config("30s", route("/api/old", backend),
                     route("/api/new", backend).replace("upstream:", "upstreem:")));
             gateway.signal("HUP");
             gateway.awaitStderrLine("reload refused, the running config is kept", 1, LOG_TIMEOUT);
-            gateway.awaitStderrLine(gateway.configFile() + ":15:5: unknown key 'upstreem'", 1, LOG_TIMEOUT);
+            gateway.awaitStderrLine(gateway.configFile() + ":16:5: unknown key 'upstreem'", 1, LOG_TIMEOUT);
 
             RawHttpClient.Response old = get(gateway.port(), "/api/old");
             assertThat(old.status()).as("a route that existed still works").isEqualTo(200);
@@ -312,6 +312,7 @@ class LifecycleCasesIT {
                   host: 127.0.0.1
                   port: 0
                   shutdown_timeout: %s
+                  watch_config: false
                 auth:
                   keys:
                     - key: %s
