@@ -19,10 +19,12 @@ public record GatewayConfig(
         Map<String, UpstreamConfig> upstreams,
         List<RouteConfig> routes,
         OperationsConfig operations,
+        CacheConfig cache,
         IpRanges trustedProxies) {
 
     public GatewayConfig {
         Objects.requireNonNull(operations, "operations");
+        Objects.requireNonNull(cache, "cache");
         Objects.requireNonNull(trustedProxies, "trustedProxies");
         Objects.requireNonNull(server, "server");
         Objects.requireNonNull(auth, "auth");
@@ -36,8 +38,15 @@ public record GatewayConfig(
     /** Without trusted proxies: the client is always the socket peer. */
     public GatewayConfig(ServerConfig server, AuthConfig auth, RateLimitConfig rateLimit, CorsConfig cors,
                          BackendConfig backend, Map<String, UpstreamConfig> upstreams, List<RouteConfig> routes,
+                         OperationsConfig operations, CacheConfig cache) {
+        this(server, auth, rateLimit, cors, backend, upstreams, routes, operations, cache, IpRanges.NONE);
+    }
+
+    /** Without a response cache. */
+    public GatewayConfig(ServerConfig server, AuthConfig auth, RateLimitConfig rateLimit, CorsConfig cors,
+                         BackendConfig backend, Map<String, UpstreamConfig> upstreams, List<RouteConfig> routes,
                          OperationsConfig operations) {
-        this(server, auth, rateLimit, cors, backend, upstreams, routes, operations, IpRanges.NONE);
+        this(server, auth, rateLimit, cors, backend, upstreams, routes, operations, CacheConfig.NONE);
     }
 
     /** Without the operations sections: every one at its default (no admin listener, text access log). */
@@ -47,7 +56,13 @@ public record GatewayConfig(
     }
 
     public GatewayConfig withOperations(OperationsConfig next) {
-        return new GatewayConfig(server, auth, rateLimit, cors, backend, upstreams, routes, next, trustedProxies);
+        return new GatewayConfig(server, auth, rateLimit, cors, backend, upstreams, routes, next, cache,
+                trustedProxies);
+    }
+
+    public GatewayConfig withCache(CacheConfig next) {
+        return new GatewayConfig(server, auth, rateLimit, cors, backend, upstreams, routes, operations, next,
+                trustedProxies);
     }
 
     /** The upstream of each route, named ones once each, in config order (named first, then inline ones). */

@@ -11,6 +11,8 @@ import io.gatehouse.pipeline.AccessLog;
 import io.gatehouse.pipeline.AccessLogWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.gatehouse.pipeline.Filters;
+import io.gatehouse.cache.CacheRegistry;
+import io.gatehouse.cache.HttpCache;
 import io.gatehouse.config.GatewayConfig;
 import io.gatehouse.config.ServerConfig;
 import io.gatehouse.proxy.BackendPools;
@@ -67,6 +69,7 @@ public final class GatehouseServer implements AutoCloseable {
     private final DnsAddressResolverGroup resolver;
     private volatile RateLimiter limiter;
     private final Upstreams upstreams;
+    private final CacheRegistry caches = new CacheRegistry();
     private final ScheduledExecutorService housekeeping;
     private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
     private final AtomicInteger openConnections = new AtomicInteger();
@@ -111,7 +114,11 @@ public final class GatehouseServer implements AutoCloseable {
         this.jwksGroup = transport.newGroup(1, "gatehouse-jwks");
         this.jwt = JwtProviders.fetching(new JwksClient(jwksGroup, transport.socketChannel(), resolver),
                 (task, delay) -> jwksGroup.next().schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS));
-        this.config.set(Filters.compile(initial, limiter, upstreams, metrics, jwt).withGeneration(1));
+        metrics.cacheSize(() -> caches.current() == null ? 0 : caches.current().weight(),
+                () -> caches.current() == null ? 0 : caches.current().entries());
+        HttpCache store = caches.storeFor(initial);
+        this.config.set(Filters.compile(initial, limiter, upstreams, metrics, store, jwt).withGeneration(1));
+        caches.committed(initial, store);
         limiter.retain(RateLimitPolicies.of(initial).all());
         this.configStatus = new ConfigStatus(1, Instant.now(), initial.operations().sourceSha256(), null, null);
         registerCallbacks();
@@ -228,6 +235,11 @@ public final class GatehouseServer implements AutoCloseable {
             }
 
             @Override
+            public HttpCache cache() {
+                return caches.current();
+            }
+
+            @Override
             public java.util.concurrent.CompletionStage<ReloadOutcome> reload() {
                 ConfigReloader current = reloader;
                 return current == null ? null : current.request("POST /reload");
@@ -337,11 +349,13 @@ public final class GatehouseServer implements AutoCloseable {
         pools.reconfigure(next.backend());
         java.util.List<String> restartOnly = RestartOnlySettings.changed(startedWith, next);
         long generation = configStatus.generation() + 1;
-        RuntimeConfig compiled = Filters.compile(next, nextLimiter, upstreams, metrics, jwt)
+        HttpCache store = caches.storeFor(next);
+        RuntimeConfig compiled = Filters.compile(next, nextLimiter, upstreams, metrics, store, jwt)
                 .withGeneration(generation);
 
         // The swap: from here on every new request head takes the new snapshot.
         config.set(compiled);
+        caches.committed(next, store);
         limiter = nextLimiter;
         ClientListener previousListener = listener;
         if (nextListener != null) {
@@ -490,6 +504,11 @@ public final class GatehouseServer implements AutoCloseable {
         metrics.configReloaded(false);
     }
 
+    /** The response cache's running store, or null when nothing is cached. */
+    public HttpCache cache() {
+        return caches.current();
+    }
+
     /** What {@code GET /config} on the admin port reports. */
     public ConfigStatus configStatus() {
         return configStatus;
@@ -555,6 +574,7 @@ public final class GatehouseServer implements AutoCloseable {
         for (RateLimiter retired : retiredLimiters) {
             retired.close();
         }
+        caches.close();
         resolver.close();
         // A short quiet period lets the loops finish what closing the connections started: with io_uring, a
         // connection's pending read is cancelled by the kernel, and its buffer is released only when that
