@@ -298,6 +298,11 @@ public final class GatehouseServer implements AutoCloseable {
         ClientListener nextListener = null;
         AdminServer nextAdmin = null;
         boolean adminChanged = !running.operations().admin().equals(next.operations().admin());
+        RateLimiter previousLimiter = limiter;
+        RateLimiter nextLimiter = previousLimiter;
+        java.util.List<String> restartOnly = RestartOnlySettings.changed(startedWith, next);
+        long generation = configStatus.generation() + 1;
+        RuntimeConfig compiled;
         try {
             // First what can fail, so that a failed reload changes nothing: the new sockets, a new access-log file.
             if (!running.server().sameListener(nextServer)) {
@@ -307,6 +312,10 @@ public final class GatehouseServer implements AutoCloseable {
                 nextAdmin = adminForReload(next.operations().admin());
             }
             accessLog.configure(next.operations().accessLog());
+            if (!running.rateLimit().sameStore(next.rateLimit())) {
+                nextLimiter = RateLimiters.create(next.rateLimit(), System::nanoTime);
+            }
+            compiled = Filters.compile(next, nextLimiter, upstreams, metrics).withGeneration(generation);
         } catch (RuntimeException e) {
             if (nextListener != null) {
                 nextListener.stopAccepting();
@@ -315,16 +324,13 @@ public final class GatehouseServer implements AutoCloseable {
             if (nextAdmin != null) {
                 nextAdmin.close();
             }
+            if (nextLimiter != previousLimiter) {
+                nextLimiter.close();
+            }
             reloadFailed(e.getMessage());
             throw e;
         }
-        RateLimiter previousLimiter = limiter;
-        RateLimiter nextLimiter = running.rateLimit().sameStore(next.rateLimit()) ? previousLimiter
-                : RateLimiters.create(next.rateLimit(), System::nanoTime);
         pools.reconfigure(next.backend());
-        java.util.List<String> restartOnly = RestartOnlySettings.changed(startedWith, next);
-        long generation = configStatus.generation() + 1;
-        RuntimeConfig compiled = Filters.compile(next, nextLimiter, upstreams, metrics).withGeneration(generation);
 
         // The swap: from here on every new request head takes the new snapshot.
         config.set(compiled);
@@ -472,7 +478,7 @@ public final class GatehouseServer implements AutoCloseable {
     public void reloadFailed(String message) {
         ConfigStatus current = configStatus;
         configStatus = new ConfigStatus(current.generation(), current.loadedAt(), current.sha256(), Instant.now(),
-                message);
+                message, current.pendingRestart());
         metrics.configReloaded(false);
     }
 

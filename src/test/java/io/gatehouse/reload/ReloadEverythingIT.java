@@ -270,6 +270,9 @@ class ReloadEverythingIT {
             assertThat(outcome.result()).isEqualTo(ReloadOutcome.Result.SUCCESS);
             assertThat(get(server.port(), "/b").status()).isEqualTo(200);
             assertThat(server.configStatus().pendingRestart()).containsExactly("server.io_threads");
+            assertThat(reload("routes: [").result()).isEqualTo(ReloadOutcome.Result.FAILURE);
+            assertThat(server.configStatus().pendingRestart()).as("a refused file changes nothing of it")
+                    .containsExactly("server.io_threads");
 
             reload(GatewayYaml.loopback().server("watch_config: false", "io_threads: 1")
                     .openRoute("/a", backend.url()).build());
