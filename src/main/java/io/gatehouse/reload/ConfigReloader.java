@@ -62,7 +62,9 @@ public final class ConfigReloader implements AutoCloseable {
     private boolean closed;
 
     // Touched only on the config thread.
+    /** The content (its SHA-256, or {@code read:} and the error) last refused, and why. */
     private String lastRefused;
+    private String lastError;
     private ConfigWatcher watcher;
 
     private ConfigReloader(Path file, Reloadable target, Duration debounce, Duration maxDelay) {
@@ -214,7 +216,7 @@ public final class ConfigReloader implements AutoCloseable {
         try {
             text = ConfigLoader.read(file);
         } catch (ConfigException e) {
-            return refused(asked, "read:" + e.getMessage(), e.getMessage(), by);
+            return refused(asked, "read:" + e.getMessage(), e.getMessage());
         }
         String sha = ConfigLoader.sha256(text);
         if (sha.equals(target.runningSha256())) {
@@ -227,23 +229,27 @@ public final class ConfigReloader implements AutoCloseable {
             }
             return outcome(ReloadOutcome.Result.UNCHANGED, null);
         }
+        if (!asked && sha.equals(lastRefused)) {
+            LOG.debug("{} changed on disk but is still the file refused before", file);
+            return outcome(ReloadOutcome.Result.FAILURE, lastError);
+        }
         GatewayConfig next;
         try {
             next = ConfigLoader.parse(text, file.toString());
         } catch (ConfigException e) {
-            return refused(asked, sha, e.getMessage(), by);
+            return refused(asked, sha, e.getMessage());
         }
         try {
             target.apply(next);
         } catch (RuntimeException e) {
             String message = e.getMessage() == null ? e.toString() : e.getMessage();
-            if (asked || !sha.equals(lastRefused)) {
-                LOG.error("reload refused, the running config is kept: {}", message);
-            }
+            LOG.error("reload refused, the running config is kept: {}", message);
             lastRefused = sha;
+            lastError = message;
             return outcome(ReloadOutcome.Result.FAILURE, message);
         }
         lastRefused = null;
+        lastError = null;
         LOG.info("config reloaded from {} ({} routes, {} API keys): generation {}, sha256 {}, on {}", file,
                 next.routes().size(), next.auth().keys().size(), target.generation(), shortSha(sha), by);
         watch(next.server().watchConfig());
@@ -251,7 +257,7 @@ public final class ConfigReloader implements AutoCloseable {
     }
 
     /** A file that cannot be read or does not validate; logged and recorded once per content, or per request. */
-    private ReloadOutcome refused(boolean asked, String identity, String message, String by) {
+    private ReloadOutcome refused(boolean asked, String identity, String message) {
         if (asked || !identity.equals(lastRefused)) {
             LOG.error("reload refused, the running config is kept:\n{}", message);
             target.refused(message);
@@ -259,6 +265,7 @@ public final class ConfigReloader implements AutoCloseable {
             LOG.debug("{} changed on disk but is still the file refused before", file);
         }
         lastRefused = identity;
+        lastError = message;
         return outcome(ReloadOutcome.Result.FAILURE, message);
     }
 
