@@ -236,6 +236,21 @@ class ConfigReloaderTest {
     }
 
     @Test
+    void withoutAFileSystemWatchTheFileIsLookedAtEverySecond() throws Exception {
+        FakeGateway gateway = new FakeGateway(yaml("/a"));
+        Path file = write(yaml("/a"));
+        reloader = ConfigReloader.start(file, gateway, true, Duration.ZERO, Duration.ZERO, (f, onChange) -> {
+            throw new java.io.IOException("User limit of inotify instances reached or too many open files");
+        });
+        assertThat(reloader.watching()).isTrue();
+
+        Files.writeString(file, yaml("/a-longer-route"));
+
+        Await.until(WAIT, "the change seen by looking", () -> gateway.appliedCount() == 1);
+        assertThat(gateway.applied.get(0).routes().get(0).prefix()).isEqualTo("/a-longer-route");
+    }
+
+    @Test
     void closingAnswersWaitingRequests() throws Exception {
         FakeGateway gateway = new FakeGateway(yaml("/a"));
         Path file = write(yaml("/a"));
