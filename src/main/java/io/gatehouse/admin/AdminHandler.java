@@ -1,6 +1,7 @@
 package io.gatehouse.admin;
 
 import io.gatehouse.exchange.Json;
+import io.gatehouse.cache.HttpCache;
 import io.gatehouse.reload.ReloadOutcome;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufOutputStream;
@@ -17,12 +18,14 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
 import io.prometheus.metrics.expositionformats.ExpositionFormats;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.util.List;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -61,6 +64,10 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         String uri = request.uri();
         int query = uri.indexOf('?');
         String path = query < 0 ? uri : uri.substring(0, query);
+        if (path.equals("/cache")) {
+            send(ctx, request, cache(ctx, request.method(), uri), false);
+            return;
+        }
         boolean known = switch (path) {
             case "/metrics", "/ready", "/live", "/config", "/reload" -> true;
             default -> false;
@@ -90,6 +97,35 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             default -> json(ctx, HttpResponseStatus.OK, config(state.configStatus()));
         };
         send(ctx, request, response, false);
+    }
+
+    /** {@code DELETE /cache} drops every cached response; {@code DELETE /cache?route=PREFIX} one route's. */
+    private FullHttpResponse cache(ChannelHandlerContext ctx, HttpMethod method, String uri) {
+        if (!HttpMethod.DELETE.equals(method)) {
+            FullHttpResponse response = json(ctx, HttpResponseStatus.METHOD_NOT_ALLOWED,
+                    "{\"error\":\"Method not allowed\"}");
+            response.headers().set(HttpHeaderNames.ALLOW, "DELETE");
+            return response;
+        }
+        HttpCache cache = state.cache();
+        if (cache == null) {
+            return json(ctx, HttpResponseStatus.NOT_FOUND, "{\"error\":\"No cache is configured\"}");
+        }
+        List<String> routes = new QueryStringDecoder(uri).parameters().getOrDefault("route", List.of());
+        if (routes.isEmpty()) {
+            cache.purge();
+            return json(ctx, HttpResponseStatus.OK, "{\"purged\":\"all\"}");
+        }
+        if (routes.size() > 1) {
+            return json(ctx, HttpResponseStatus.BAD_REQUEST, "{\"error\":\"Give one route\"}");
+        }
+        String route = routes.get(0);
+        if (!cache.config().routes().containsKey(route)) {
+            return json(ctx, HttpResponseStatus.NOT_FOUND, "{\"error\":" + Json.quote("No route with prefix "
+                    + route + " caches responses") + "}");
+        }
+        int keys = cache.purge(route);
+        return json(ctx, HttpResponseStatus.OK, "{\"purged\":" + keys + ",\"route\":" + Json.quote(route) + "}");
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.gatehouse.admin;
 
+import io.gatehouse.cache.HttpCache;
 import io.gatehouse.reload.ReloadOutcome;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
@@ -15,6 +16,11 @@ public interface AdminState {
 
     /** The running config's identity and the last reload error. */
     ConfigStatus configStatus();
+
+    /** The response cache's store, for purging; null when nothing is cached. */
+    default HttpCache cache() {
+        return null;
+    }
 
     /**
      * Reloads the config file ({@code POST /reload}), the same way SIGHUP does; the stage completes off the admin

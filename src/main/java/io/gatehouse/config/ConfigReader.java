@@ -12,6 +12,7 @@ import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -60,6 +61,7 @@ final class ConfigReader {
     private final Set<String> brokenPolicies = new HashSet<>();
     /** Each route's own rate-limit policies, by prefix. */
     private final Map<String, RouteRateLimitConfig> routeLimits = new HashMap<>();
+    private final CacheReader caches = new CacheReader();
 
     private ConfigReader(Problems problems) {
         this.problems = problems;
@@ -101,7 +103,7 @@ final class ConfigReader {
     private GatewayConfig gateway(YamlNode root) {
         if (root.kind() != YamlNode.Kind.MAPPING) {
             problems.at(root, "the top level must be a mapping with the sections server, auth, rate_limit, cors,"
-                    + " backend, upstreams, routes, admin, access_log and tracing, got " + root.describe());
+                    + " backend, upstreams, routes, admin, access_log, tracing and cache, got " + root.describe());
             return null;
         }
         Section top = new Section(root, "");
@@ -111,6 +113,7 @@ final class ConfigReader {
         CorsConfig cors = cors(top.section("cors"));
         BackendConfig backend = backend(top.section("backend"));
         Map<String, UpstreamConfig> upstreams = new UpstreamsReader().upstreams(top.section("upstreams"));
+        caches.store(top.section("cache"));
         List<RouteConfig> routes = routes(top.required("routes"), upstreams);
         OperationsConfig operations = new OperationsReader().operations(top);
         top.rejectUnknownKeys();
@@ -119,7 +122,7 @@ final class ConfigReader {
             return null;
         }
         return new GatewayConfig(server, auth, rateLimit.withRoutes(routeLimits), cors, backend, upstreams, routes,
-                operations);
+                operations, caches.config());
     }
 
     private ServerConfig server(Section s) {
@@ -722,6 +725,7 @@ final class ConfigReader {
                 RouteConfig.DEFAULT_TIMEOUT);
         long maxBody = size(s.optional("max_body"), "max_body", 0, MAX_BODY, RouteConfig.DEFAULT_MAX_BODY);
         routeRateLimit(s, prefix, auth);
+        caches.route(s.optional("cache"), prefix);
         s.rejectUnknownKeys();
         if (prefix == null || (upstream.isEmpty() && named == null)) {
             return null;
@@ -895,6 +899,109 @@ final class ConfigReader {
             boolean trust = bool(s.optional("trust_incoming"), "trust_incoming", true);
             s.rejectUnknownKeys();
             return new TracingConfig(trust);
+        }
+    }
+
+    /** The response cache: the top-level {@code cache} store and each route's {@code cache} block. */
+    private final class CacheReader {
+
+        private static final long MIN_STORE = 64 * Sizes.KIB;
+        private static final long MAX_STORE = 64 * Sizes.GIB;
+        private static final Duration MAX_TTL = Duration.ofDays(365);
+        private static final Duration MAX_STALE = Duration.ofHours(24);
+
+        private long maxSize;
+        private long maxObject;
+        private final Map<String, RouteCacheConfig> routes = new LinkedHashMap<>();
+
+        void store(Section s) {
+            if (!s.present()) {
+                s.rejectUnknownKeys();
+                return;
+            }
+            maxSize = size(s.optional("max_size"), "max_size", MIN_STORE, MAX_STORE, CacheConfig.DEFAULT_MAX_SIZE);
+            YamlNode objectNode = s.optional("max_object");
+            maxObject = size(objectNode, "max_object", 1, MAX_STORE, Math.min(CacheConfig.DEFAULT_MAX_OBJECT, maxSize));
+            if (maxObject > maxSize) {
+                problems.at(objectNode, "max_object must not be larger than max_size (" + Sizes.format(maxSize) + ")");
+                maxObject = maxSize;
+            }
+            s.rejectUnknownKeys();
+        }
+
+        void route(YamlNode node, String prefix) {
+            if (node == null) {
+                return;
+            }
+            if (node.kind() != YamlNode.Kind.MAPPING) {
+                typeError(node, "cache", "a mapping (ttl, shared, key_query, coalesce, stale_if_error)");
+                return;
+            }
+            Section s = new Section(node, node.pointer());
+            RouteCacheConfig defaults = RouteCacheConfig.defaults();
+            Duration ttl = duration(s.optional("ttl"), "ttl", Duration.ZERO, MAX_TTL, defaults.ttl());
+            boolean shared = bool(s.optional("shared"), "shared", defaults.shared());
+            RouteCacheConfig.QueryKey query = queryKey(s.optional("key_query"));
+            boolean coalesce = bool(s.optional("coalesce"), "coalesce", defaults.coalesce());
+            Duration stale = duration(s.optional("stale_if_error"), "stale_if_error", Duration.ZERO, MAX_STALE,
+                    defaults.staleIfError());
+            s.rejectUnknownKeys();
+            if (maxSize == 0) {
+                problems.at(node, "a route's cache needs the top-level cache section (the store, with max_size)");
+                return;
+            }
+            if (prefix != null && query != null) {
+                routes.put(prefix, new RouteCacheConfig(ttl, shared, query, coalesce, stale));
+            }
+        }
+
+        private RouteCacheConfig.QueryKey queryKey(YamlNode node) {
+            if (node == null) {
+                return RouteCacheConfig.QueryKey.ALL;
+            }
+            if (node.kind() == YamlNode.Kind.STRING) {
+                switch (node.text()) {
+                    case "all":
+                        return RouteCacheConfig.QueryKey.ALL;
+                    case "none":
+                        return RouteCacheConfig.QueryKey.NONE;
+                    default:
+                        problems.at(node, "key_query must be all, none or a list of query parameter names, got '"
+                                + printable(node.text()) + "'");
+                        return null;
+                }
+            }
+            if (node.kind() != YamlNode.Kind.LIST) {
+                typeError(node, "key_query", "all, none or a list of query parameter names");
+                return null;
+            }
+            List<String> names = new ArrayList<>();
+            boolean ok = true;
+            for (YamlNode item : node.items()) {
+                String name = string(item, "key_query entries", null);
+                if (name == null) {
+                    ok = false;
+                } else if (name.isEmpty() || name.chars().anyMatch(c -> c <= 0x20 || c == '&' || c == '=' || c == '#'
+                        || c == 0x7f)) {
+                    problems.at(item, "key_query entries must be query parameter names (no spaces, '&', '=' or"
+                            + " '#'), got '" + printable(name) + "'");
+                    ok = false;
+                } else if (names.contains(name)) {
+                    problems.at(item, "key_query names '" + printable(name) + "' twice");
+                    ok = false;
+                } else {
+                    names.add(name);
+                }
+            }
+            if (ok && names.isEmpty()) {
+                problems.at(node, "key_query must name at least one parameter (or be none)");
+                return null;
+            }
+            return ok ? RouteCacheConfig.QueryKey.listed(names) : null;
+        }
+
+        CacheConfig config() {
+            return maxSize == 0 ? CacheConfig.NONE : new CacheConfig(maxSize, maxObject, routes);
         }
     }
 

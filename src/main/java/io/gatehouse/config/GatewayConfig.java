@@ -15,10 +15,12 @@ public record GatewayConfig(
         BackendConfig backend,
         Map<String, UpstreamConfig> upstreams,
         List<RouteConfig> routes,
-        OperationsConfig operations) {
+        OperationsConfig operations,
+        CacheConfig cache) {
 
     public GatewayConfig {
         Objects.requireNonNull(operations, "operations");
+        Objects.requireNonNull(cache, "cache");
         Objects.requireNonNull(server, "server");
         Objects.requireNonNull(auth, "auth");
         Objects.requireNonNull(rateLimit, "rateLimit");
@@ -28,6 +30,13 @@ public record GatewayConfig(
         routes = List.copyOf(routes);
     }
 
+    /** Without a response cache. */
+    public GatewayConfig(ServerConfig server, AuthConfig auth, RateLimitConfig rateLimit, CorsConfig cors,
+                         BackendConfig backend, Map<String, UpstreamConfig> upstreams, List<RouteConfig> routes,
+                         OperationsConfig operations) {
+        this(server, auth, rateLimit, cors, backend, upstreams, routes, operations, CacheConfig.NONE);
+    }
+
     /** Without the operations sections: every one at its default (no admin listener, text access log). */
     public GatewayConfig(ServerConfig server, AuthConfig auth, RateLimitConfig rateLimit, CorsConfig cors,
                          BackendConfig backend, Map<String, UpstreamConfig> upstreams, List<RouteConfig> routes) {
@@ -35,7 +44,11 @@ public record GatewayConfig(
     }
 
     public GatewayConfig withOperations(OperationsConfig next) {
-        return new GatewayConfig(server, auth, rateLimit, cors, backend, upstreams, routes, next);
+        return new GatewayConfig(server, auth, rateLimit, cors, backend, upstreams, routes, next, cache);
+    }
+
+    public GatewayConfig withCache(CacheConfig next) {
+        return new GatewayConfig(server, auth, rateLimit, cors, backend, upstreams, routes, operations, next);
     }
 
     /** The upstream of each route, named ones once each, in config order (named first, then inline ones). */

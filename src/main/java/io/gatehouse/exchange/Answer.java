@@ -18,11 +18,25 @@ import java.util.Objects;
  * @param close   close the connection after the response: the request could not be read safely
  * @param failure why the request was refused, for the access log; null for an ordinary answer
  * @param headers extra headers; null for none
+ * @param body    a body that is not JSON (a stored response's), with its own headers; null for none
  */
-public record Answer(HttpResponseStatus status, String json, boolean close, String failure, HttpHeaders headers) {
+public record Answer(HttpResponseStatus status, String json, boolean close, String failure, HttpHeaders headers,
+                     byte[] body) {
 
     public Answer {
         Objects.requireNonNull(status, "status");
+    }
+
+    public Answer(HttpResponseStatus status, String json, boolean close, String failure, HttpHeaders headers) {
+        this(status, json, close, failure, headers, null);
+    }
+
+    /**
+     * A response the gateway kept (a cached one): its status, its headers and its body as stored. The array is
+     * wrapped, not copied, and never written to.
+     */
+    public static Answer stored(HttpResponseStatus status, HttpHeaders headers, byte[] body) {
+        return new Answer(status, null, false, null, headers, body);
     }
 
     /** {@code {"error": message}}. */
@@ -54,12 +68,12 @@ public record Answer(HttpResponseStatus status, String json, boolean close, Stri
             extra.add(headers);
         }
         extra.set(name, value);
-        return new Answer(status, json, close, failure, extra);
+        return new Answer(status, json, close, failure, extra, body);
     }
 
     /** This answer with the reason the access log gives for it. */
     public Answer withFailure(String reason) {
-        return new Answer(status, json, close, reason, headers);
+        return new Answer(status, json, close, reason, headers, body);
     }
 
     static String errorJson(String message) {

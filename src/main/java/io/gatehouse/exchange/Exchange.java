@@ -1,6 +1,7 @@
 package io.gatehouse.exchange;
 
 import io.gatehouse.auth.ApiClient;
+import io.gatehouse.cache.CacheFill;
 import io.gatehouse.ratelimit.RateLimitResult;
 import io.gatehouse.routing.Route;
 import io.gatehouse.upstream.Endpoint;
@@ -61,6 +62,7 @@ public final class Exchange {
     private long backendNanos = -1;
     private long bytesIn;
     private long bytesOut;
+    private CacheFill cacheFill;
 
     public Exchange(RuntimeConfig config, HttpRequest request, long startNanos) {
         this.config = config;
@@ -197,6 +199,10 @@ public final class Exchange {
     /** Response body bytes written to the client. */
     public long bytesOut() { return bytesOut; }
     public void addBytesOut(long n) { bytesOut += n; }
+
+    /** What the response cache does with this request's response; null when the cache is not involved. */
+    public CacheFill cacheFill() { return cacheFill; }
+    public void cacheFill(CacheFill fill) { this.cacheFill = fill; }
 
     /** The final response's status once its head is written; 0 before. */
     public int status() { return status; }

@@ -24,7 +24,9 @@ public final class GatewayResponses {
 
     /** The response for {@code answer}; {@code headRequest} leaves the body out and keeps its length. */
     public static FullHttpResponse of(ByteBufAllocator alloc, Answer answer, boolean headRequest) {
-        FullHttpResponse response = answer.json() == null
+        FullHttpResponse response = answer.body() != null
+                ? stored(answer.status(), answer.body())
+                : answer.json() == null
                 ? empty(answer.status())
                 : json(alloc, answer.status(), answer.json());
         if (headRequest) {
@@ -33,6 +35,16 @@ public final class GatewayResponses {
         if (answer.headers() != null) {
             // set, not add: an answer's own Content-Type (a 429's problem+json) replaces the JSON default.
             response.headers().setAll(answer.headers());
+        }
+        if (answer.body() != null) {
+            response.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
+            int code = answer.status().code();
+            if (code == 204 || code == 304) {
+                response.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
+                response.content().clear();
+            } else {
+                response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, answer.body().length);
+            }
         }
         if (answer.close()) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
@@ -53,6 +65,11 @@ public final class GatewayResponses {
                 .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
         return response;
+    }
+
+    /** A kept body, wrapped as it is (a heap array: nothing to leak); its Content-Length is set after the headers. */
+    private static FullHttpResponse stored(HttpResponseStatus status, byte[] body) {
+        return new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(body));
     }
 
     /** A bodiless response, e.g. 204 to a preflight. */

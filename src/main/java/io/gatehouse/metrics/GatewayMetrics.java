@@ -40,10 +40,13 @@ public final class GatewayMetrics {
     final Counter rateLimited;
     final Counter authFailures;
     private final Counter configReloads;
+    final Counter cacheLookups;
 
     private volatile DoubleSupplier clientConnections = () -> 0;
     private volatile DoubleSupplier configGeneration = () -> 0;
     private volatile DoubleSupplier accessLogDropped = () -> 0;
+    private volatile DoubleSupplier cacheBytes = () -> 0;
+    private volatile DoubleSupplier cacheEntries = () -> 0;
     private volatile Consumer<GaugeWithCallback.Callback> targetUp = callback -> { };
     private volatile Consumer<GaugeWithCallback.Callback> backendConnections = callback -> { };
 
@@ -91,6 +94,16 @@ public final class GatewayMetrics {
         CounterWithCallback.builder().name("gatehouse_access_log_dropped_total")
                 .help("Access lines dropped because the access log could not keep up")
                 .callback(c -> c.call(accessLogDropped.getAsDouble())).register(registry);
+        cacheLookups = Counter.builder().name("gatehouse_cache_lookups_total")
+                .help("Requests on cached routes, by route and result: hit, miss, stale (revalidated or refetched),"
+                        + " bypass")
+                .labelNames("route", "result").withoutExemplars().register(registry);
+        GaugeWithCallback.builder().name("gatehouse_cache_bytes")
+                .help("Bytes of responses held by the response cache, as weighed against cache.max_size")
+                .callback(c -> c.call(cacheBytes.getAsDouble())).register(registry);
+        GaugeWithCallback.builder().name("gatehouse_cache_entries")
+                .help("URLs (with their variants) held by the response cache")
+                .callback(c -> c.call(cacheEntries.getAsDouble())).register(registry);
         if (jvm) {
             JvmMetrics.builder().register(registry);
         }
@@ -115,6 +128,17 @@ public final class GatewayMetrics {
         return new RouteMetrics(this, label);
     }
 
+    /** The handle for a cached route's lookups; {@code label} is its prefix. */
+    public CacheMetrics cache(String label) {
+        return new CacheMetrics(cacheLookups, label);
+    }
+
+    /** Reports the response cache's size: its weighed bytes and its entries. */
+    public void cacheSize(DoubleSupplier bytes, DoubleSupplier entries) {
+        this.cacheBytes = bytes;
+        this.cacheEntries = entries;
+    }
+
     /** The handle for one target of an upstream: its outcomes and the upstream's time to response head. */
     public TargetMetrics target(String upstream, String target) {
         return new TargetMetrics(this, upstream, target);
@@ -137,6 +161,7 @@ public final class GatewayMetrics {
         requestDuration.removeIf(labels -> !liveRoutes.contains(labels.get(0)));
         rateLimited.removeIf(labels -> !liveRoutes.contains(labels.get(0)));
         authFailures.removeIf(labels -> !liveRoutes.contains(labels.get(0)));
+        cacheLookups.removeIf(labels -> !liveRoutes.contains(labels.get(0)));
         backendRequests.removeIf(labels -> !liveTargets.contains(List.of(labels.get(0), labels.get(1))));
         backendDuration.removeIf(labels -> !liveUpstreams.contains(labels.get(0)));
     }

@@ -2,6 +2,8 @@ package io.gatehouse.pipeline;
 
 import io.gatehouse.config.AuthMode;
 import io.gatehouse.config.GatewayConfig;
+import io.gatehouse.cache.HttpCache;
+import io.gatehouse.config.RouteCacheConfig;
 import io.gatehouse.config.RouteConfig;
 import io.gatehouse.config.RouteRateLimitConfig;
 import io.gatehouse.exchange.Filter;
@@ -51,9 +53,19 @@ public final class Filters {
         return compile(config, limiter, upstreams, GatewayMetrics.detached());
     }
 
-    /** Compiles {@code config} with its chains and its metric handles from {@code metrics}, the server's. */
+    /**
+     * Compiles {@code config} with its chains and its metric handles from {@code metrics}, the server's; a config
+     * with a cache gets a store of its own that nothing else shares (for {@code --check} and tests).
+     */
     public static RuntimeConfig compile(GatewayConfig config, RateLimiter limiter, Upstreams upstreams,
                                         GatewayMetrics metrics) {
+        return compile(config, limiter, upstreams, metrics,
+                config.cache().enabled() ? HttpCache.create(config.cache()) : null);
+    }
+
+    /** Compiles {@code config} with {@code cache} as the response cache's store (null when it caches nothing). */
+    public static RuntimeConfig compile(GatewayConfig config, RateLimiter limiter, Upstreams upstreams,
+                                        GatewayMetrics metrics, HttpCache cache) {
         Map<String, Upstream> byName = upstreams.load(config);
         ApiKeys keys = ApiKeys.of(config.auth().keys());
         ApiKeyFilter apiKey = new ApiKeyFilter(config.auth().header(), keys);
@@ -74,6 +86,10 @@ public final class Filters {
                         : RateLimitFilter.perClient(limiter, policies.forClients(limits)));
             } else if (limits.byIp() != null) {
                 filters.add(RateLimitFilter.perIp(limiter, policies.forIp(limits)));
+            }
+            RouteCacheConfig caching = config.cache().route(rc.prefix());
+            if (caching != null && cache != null) {
+                filters.add(new CacheFilter(cache, caching, rc.prefix(), rc.timeout(), metrics.cache(rc.prefix())));
             }
             filters.add(new UpstreamFilter(byName.get(rc.upstream().name())));
             return FilterChain.of(filters);

@@ -4,6 +4,7 @@ import io.gatehouse.config.ServerConfig;
 import io.gatehouse.flow.ReadOnDemandHandler;
 import io.gatehouse.exchange.RuntimeConfig;
 import io.gatehouse.pipeline.AccessLog;
+import io.gatehouse.pipeline.CacheRecorder;
 import io.gatehouse.pipeline.ResponseFinisher;
 import io.gatehouse.proxy.BackendForwarder;
 import io.gatehouse.proxy.BackendPools;
@@ -71,6 +72,7 @@ public final class ClientChannelInitializer extends ChannelInitializer<SocketCha
         pipeline.addLast("deadlines", deadlines);
         pipeline.addLast("connection", new ClientConnectionHandler(config, draining));
         pipeline.addLast("finisher", finisher);
+        pipeline.addLast("cache", CacheRecorder.INSTANCE);
         pipeline.addLast("exchange", new ExchangeHandler(client -> new BackendForwarder(pools, client)));
     }
 }

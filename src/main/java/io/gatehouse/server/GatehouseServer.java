@@ -9,6 +9,8 @@ import io.gatehouse.pipeline.AccessLog;
 import io.gatehouse.pipeline.AccessLogWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.gatehouse.pipeline.Filters;
+import io.gatehouse.cache.CacheRegistry;
+import io.gatehouse.cache.HttpCache;
 import io.gatehouse.config.GatewayConfig;
 import io.gatehouse.config.ServerConfig;
 import io.gatehouse.proxy.BackendPools;
@@ -65,6 +67,7 @@ public final class GatehouseServer implements AutoCloseable {
     private final DnsAddressResolverGroup resolver;
     private volatile RateLimiter limiter;
     private final Upstreams upstreams;
+    private final CacheRegistry caches = new CacheRegistry();
     private final ScheduledExecutorService housekeeping;
     private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
     private final AtomicInteger openConnections = new AtomicInteger();
@@ -103,7 +106,11 @@ public final class GatehouseServer implements AutoCloseable {
         });
         this.upstreams = Upstreams.checking(System::nanoTime);
         this.accessLog = AccessLog.open(initial.operations().accessLog());
-        this.config.set(Filters.compile(initial, limiter, upstreams, metrics).withGeneration(1));
+        metrics.cacheSize(() -> caches.current() == null ? 0 : caches.current().weight(),
+                () -> caches.current() == null ? 0 : caches.current().entries());
+        HttpCache store = caches.storeFor(initial);
+        this.config.set(Filters.compile(initial, limiter, upstreams, metrics, store).withGeneration(1));
+        caches.committed(initial, store);
         limiter.retain(RateLimitPolicies.of(initial).all());
         this.configStatus = new ConfigStatus(1, Instant.now(), initial.operations().sourceSha256(), null, null);
         registerCallbacks();
@@ -220,6 +227,11 @@ public final class GatehouseServer implements AutoCloseable {
             }
 
             @Override
+            public HttpCache cache() {
+                return caches.current();
+            }
+
+            @Override
             public java.util.concurrent.CompletionStage<ReloadOutcome> reload() {
                 ConfigReloader current = reloader;
                 return current == null ? null : current.request("POST /reload");
@@ -303,6 +315,7 @@ public final class GatehouseServer implements AutoCloseable {
         java.util.List<String> restartOnly = RestartOnlySettings.changed(startedWith, next);
         long generation = configStatus.generation() + 1;
         RuntimeConfig compiled;
+        HttpCache store = null;
         try {
             // First what can fail, so that a failed reload changes nothing: the new sockets, a new access-log file.
             if (!running.server().sameListener(nextServer)) {
@@ -315,8 +328,12 @@ public final class GatehouseServer implements AutoCloseable {
             if (!running.rateLimit().sameStore(next.rateLimit())) {
                 nextLimiter = RateLimiters.create(next.rateLimit(), System::nanoTime);
             }
-            compiled = Filters.compile(next, nextLimiter, upstreams, metrics).withGeneration(generation);
+            store = caches.storeFor(next);
+            compiled = Filters.compile(next, nextLimiter, upstreams, metrics, store).withGeneration(generation);
         } catch (RuntimeException e) {
+            if (store != null && store != caches.current()) {
+                store.close();
+            }
             if (nextListener != null) {
                 nextListener.stopAccepting();
                 listeners.remove(nextListener);
@@ -334,6 +351,7 @@ public final class GatehouseServer implements AutoCloseable {
 
         // The swap: from here on every new request head takes the new snapshot.
         config.set(compiled);
+        caches.committed(next, store);
         limiter = nextLimiter;
         ClientListener previousListener = listener;
         if (nextListener != null) {
@@ -482,6 +500,11 @@ public final class GatehouseServer implements AutoCloseable {
         metrics.configReloaded(false);
     }
 
+    /** The response cache's running store, or null when nothing is cached. */
+    public HttpCache cache() {
+        return caches.current();
+    }
+
     /** What {@code GET /config} on the admin port reports. */
     public ConfigStatus configStatus() {
         return configStatus;
@@ -546,6 +569,7 @@ public final class GatehouseServer implements AutoCloseable {
         for (RateLimiter retired : retiredLimiters) {
             retired.close();
         }
+        caches.close();
         resolver.close();
         // A short quiet period lets the loops finish what closing the connections started: with io_uring, a
         // connection's pending read is cancelled by the kernel, and its buffer is released only when that

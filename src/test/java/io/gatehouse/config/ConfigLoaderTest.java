@@ -156,7 +156,7 @@ class ConfigLoaderTest {
     void listsTheAllowedKeysWhenAnUnknownKeyIsNoTypo() {
         assertThat(problems("logging: debug\n" + ROUTES)).containsExactly(
                 "gateway.yaml:1:1: unknown key 'logging'; allowed keys are server, auth, rate_limit, cors, backend,"
-                        + " upstreams, routes, admin, access_log, tracing (at /logging)");
+                        + " upstreams, cache, routes, admin, access_log, tracing (at /logging)");
     }
 
     @Test
@@ -480,10 +480,10 @@ class ConfigLoaderTest {
     void reportsATopLevelThatIsNotAMapping() {
         assertThat(problems("- prefix: /api\n")).containsExactly(
                 "gateway.yaml:1:1: the top level must be a mapping with the sections server, auth, rate_limit, cors,"
-                        + " backend, upstreams, routes, admin, access_log and tracing, got a list");
+                        + " backend, upstreams, routes, admin, access_log, tracing and cache, got a list");
         assertThat(problems("key_live_abc123\n")).containsExactly(
                 "gateway.yaml:1:1: the top level must be a mapping with the sections server, auth, rate_limit, cors,"
-                        + " backend, upstreams, routes, admin, access_log and tracing, got a string");
+                        + " backend, upstreams, routes, admin, access_log, tracing and cache, got a string");
     }
 
     @Test
