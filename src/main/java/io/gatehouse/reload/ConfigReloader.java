@@ -62,12 +62,21 @@ public final class ConfigReloader implements AutoCloseable {
     private boolean closed;
 
     // Touched only on the config thread.
+    /** The content (its SHA-256, or {@code read:} and the error) last refused, and why. */
     private String lastRefused;
-    private ConfigWatcher watcher;
+    private String lastError;
+    private AutoCloseable watcher;
+    private final Watching watching;
 
-    private ConfigReloader(Path file, Reloadable target, Duration debounce, Duration maxDelay) {
+    /** Starts the watch of a file; {@link ConfigWatcher#start} but in tests. */
+    interface Watching {
+        AutoCloseable start(Path file, Runnable onChange) throws IOException;
+    }
+
+    private ConfigReloader(Path file, Reloadable target, Duration debounce, Duration maxDelay, Watching watching) {
         this.file = file;
         this.target = target;
+        this.watching = watching;
         this.debounceNanos = debounce.toNanos();
         this.maxDelayNanos = maxDelay.toNanos();
         ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
@@ -90,7 +99,13 @@ public final class ConfigReloader implements AutoCloseable {
 
     /** With another debounce, for tests. */
     static ConfigReloader start(Path file, Reloadable target, boolean watch, Duration debounce, Duration maxDelay) {
-        ConfigReloader reloader = new ConfigReloader(file, target, debounce, maxDelay);
+        return start(file, target, watch, debounce, maxDelay, ConfigWatcher::start);
+    }
+
+    /** With another way to watch, for tests. */
+    static ConfigReloader start(Path file, Reloadable target, boolean watch, Duration debounce, Duration maxDelay,
+                                Watching watching) {
+        ConfigReloader reloader = new ConfigReloader(file, target, debounce, maxDelay, watching);
         if (watch) {
             try {
                 reloader.thread.submit(() -> reloader.watch(true)).get();
@@ -214,7 +229,7 @@ public final class ConfigReloader implements AutoCloseable {
         try {
             text = ConfigLoader.read(file);
         } catch (ConfigException e) {
-            return refused(asked, "read:" + e.getMessage(), e.getMessage(), by);
+            return refused(asked, "read:" + e.getMessage(), e.getMessage());
         }
         String sha = ConfigLoader.sha256(text);
         if (sha.equals(target.runningSha256())) {
@@ -227,23 +242,27 @@ public final class ConfigReloader implements AutoCloseable {
             }
             return outcome(ReloadOutcome.Result.UNCHANGED, null);
         }
+        if (!asked && sha.equals(lastRefused)) {
+            LOG.debug("{} changed on disk but is still the file refused before", file);
+            return outcome(ReloadOutcome.Result.FAILURE, lastError);
+        }
         GatewayConfig next;
         try {
             next = ConfigLoader.parse(text, file.toString());
         } catch (ConfigException e) {
-            return refused(asked, sha, e.getMessage(), by);
+            return refused(asked, sha, e.getMessage());
         }
         try {
             target.apply(next);
         } catch (RuntimeException e) {
             String message = e.getMessage() == null ? e.toString() : e.getMessage();
-            if (asked || !sha.equals(lastRefused)) {
-                LOG.error("reload refused, the running config is kept: {}", message);
-            }
+            LOG.error("reload refused, the running config is kept: {}", message);
             lastRefused = sha;
+            lastError = message;
             return outcome(ReloadOutcome.Result.FAILURE, message);
         }
         lastRefused = null;
+        lastError = null;
         LOG.info("config reloaded from {} ({} routes, {} API keys): generation {}, sha256 {}, on {}", file,
                 next.routes().size(), next.auth().keys().size(), target.generation(), shortSha(sha), by);
         watch(next.server().watchConfig());
@@ -251,7 +270,7 @@ public final class ConfigReloader implements AutoCloseable {
     }
 
     /** A file that cannot be read or does not validate; logged and recorded once per content, or per request. */
-    private ReloadOutcome refused(boolean asked, String identity, String message, String by) {
+    private ReloadOutcome refused(boolean asked, String identity, String message) {
         if (asked || !identity.equals(lastRefused)) {
             LOG.error("reload refused, the running config is kept:\n{}", message);
             target.refused(message);
@@ -259,6 +278,7 @@ public final class ConfigReloader implements AutoCloseable {
             LOG.debug("{} changed on disk but is still the file refused before", file);
         }
         lastRefused = identity;
+        lastError = message;
         return outcome(ReloadOutcome.Result.FAILURE, message);
     }
 
@@ -275,16 +295,68 @@ public final class ConfigReloader implements AutoCloseable {
     private void watch(boolean on) {
         if (on && watcher == null) {
             try {
-                watcher = ConfigWatcher.start(file, this::fileChanged);
+                watcher = watching.start(file, this::fileChanged);
                 LOG.info("watching {} for changes", file);
-            } catch (IOException e) {
-                LOG.warn("cannot watch {} for changes ({}); reload with SIGHUP or POST /reload", file,
-                        e.getMessage());
+            } catch (IOException | RuntimeException e) {
+                // Typically the inotify limits (fs.inotify.max_user_instances, max_user_watches) of a busy host.
+                watcher = new FilePoll();
+                LOG.warn("cannot watch {} for changes ({}); looking at it every {} ms instead", file,
+                        e.getMessage(), POLL.toMillis());
             }
         } else if (!on && watcher != null) {
-            watcher.close();
-            watcher = null;
+            closeWatcher();
             LOG.info("no longer watching {} (server.watch_config: false)", file);
+        }
+    }
+
+    private void closeWatcher() {
+        if (watcher != null) {
+            try {
+                watcher.close();
+            } catch (Exception e) {
+                LOG.debug("stopping the config watch: {}", e.toString());
+            }
+            watcher = null;
+        }
+    }
+
+    /** How often {@link FilePoll} looks. */
+    static final Duration POLL = Duration.ofSeconds(1);
+
+    /**
+     * The watch when the file system offers none: on the config thread, every {@link #POLL}, the file's resolved
+     * path, modification time and size are compared with the last look; a difference is a change.
+     */
+    private final class FilePoll implements AutoCloseable {
+
+        private final ScheduledFuture<?> task;
+        private String last = stamp();
+
+        FilePoll() {
+            task = thread.scheduleWithFixedDelay(this::look, POLL.toNanos(), POLL.toNanos(), TimeUnit.NANOSECONDS);
+        }
+
+        private String stamp() {
+            try {
+                Path real = file.toRealPath();
+                return real + "|" + java.nio.file.Files.getLastModifiedTime(real).toMillis() + "|"
+                        + java.nio.file.Files.size(real);
+            } catch (IOException e) {
+                return "unreadable: " + e.getMessage();
+            }
+        }
+
+        private void look() {
+            String now = stamp();
+            if (!now.equals(last)) {
+                last = now;
+                fileChanged();
+            }
+        }
+
+        @Override
+        public void close() {
+            task.cancel(false);
         }
     }
 
@@ -308,12 +380,7 @@ public final class ConfigReloader implements AutoCloseable {
             }
         }
         try {
-            thread.submit(() -> {
-                if (watcher != null) {
-                    watcher.close();
-                    watcher = null;
-                }
-            }).get(5, TimeUnit.SECONDS);
+            thread.submit(this::closeWatcher).get(5, TimeUnit.SECONDS);
         } catch (Exception e) {
             LOG.debug("stopping the config watch: {}", e.toString());
         }

@@ -54,7 +54,7 @@ public final class ClientChannelInitializer extends ChannelInitializer<SocketCha
     @Override
     protected void initChannel(SocketChannel ch) {
         ServerConfig server = config.get().config().server();
-        ClientDeadlineHandler deadlines = new ClientDeadlineHandler(server);
+        ClientDeadlineHandler deadlines = new ClientDeadlineHandler(() -> config.get().config().server());
         ChannelPipeline pipeline = ch.pipeline();
         pipeline.addLast("first-byte", deadlines.rawBytesWatcher());
         pipeline.addLast("codec", new HttpServerCodec(new HttpDecoderConfig()

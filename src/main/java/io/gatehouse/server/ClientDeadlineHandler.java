@@ -51,8 +51,10 @@ public final class ClientDeadlineHandler extends ChannelDuplexHandler {
         }
     };
 
-    private final long headerTimeoutNanos;
-    private final long bodyTimeoutNanos;
+    /** The server settings in force now: a reload's new timeouts apply from the next request head. */
+    private final java.util.function.Supplier<ServerConfig> settings;
+    private long headerTimeoutNanos;
+    private long bodyTimeoutNanos;
 
     private ChannelHandlerContext ctx;
     private boolean inRequest;
@@ -62,6 +64,13 @@ public final class ClientDeadlineHandler extends ChannelDuplexHandler {
     private ScheduledFuture<?> bodyTimer;
 
     public ClientDeadlineHandler(ServerConfig server) {
+        this(() -> server);
+    }
+
+    /** Deadlines from {@code settings}, read again at the first byte of each request head. */
+    public ClientDeadlineHandler(java.util.function.Supplier<ServerConfig> settings) {
+        this.settings = settings;
+        ServerConfig server = settings.get();
         this.headerTimeoutNanos = server.headerTimeout().toNanos();
         this.bodyTimeoutNanos = server.bodyTimeout().toNanos();
     }
@@ -92,6 +101,16 @@ public final class ClientDeadlineHandler extends ChannelDuplexHandler {
     private void bytesArrived() {
         if (!inRequest && headStartedAt == 0 && ctx != null) {
             headStartedAt = System.nanoTime();
+            ServerConfig server = settings.get();
+            long header = server.headerTimeout().toNanos();
+            long body = server.bodyTimeout().toNanos();
+            if (header != headerTimeoutNanos || body != bodyTimeoutNanos) {
+                // A reload changed them: a timer armed for the old, longer, period would fire too late.
+                headerTimeoutNanos = header;
+                bodyTimeoutNanos = body;
+                cancelHeadTimer();
+                cancelBodyTimer();
+            }
             if (headTimer == null) {
                 headTimer = ctx.executor().schedule(this::headDeadline, headerTimeoutNanos, TimeUnit.NANOSECONDS);
             }

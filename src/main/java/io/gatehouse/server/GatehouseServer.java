@@ -323,6 +323,12 @@ public final class GatehouseServer implements AutoCloseable {
         ClientListener nextListener = null;
         AdminServer nextAdmin = null;
         boolean adminChanged = !running.operations().admin().equals(next.operations().admin());
+        RateLimiter previousLimiter = limiter;
+        RateLimiter nextLimiter = previousLimiter;
+        java.util.List<String> restartOnly = RestartOnlySettings.changed(startedWith, next);
+        long generation = configStatus.generation() + 1;
+        RuntimeConfig compiled;
+        HttpCache store = null;
         try {
             // First what can fail, so that a failed reload changes nothing: the new sockets, a new access-log file.
             if (!running.server().sameListener(nextServer)) {
@@ -332,7 +338,16 @@ public final class GatehouseServer implements AutoCloseable {
                 nextAdmin = adminForReload(next.operations().admin());
             }
             accessLog.configure(next.operations().accessLog());
+            if (!running.rateLimit().sameStore(next.rateLimit())) {
+                nextLimiter = RateLimiters.create(next.rateLimit(), System::nanoTime);
+            }
+            store = caches.storeFor(next);
+            compiled = Filters.compile(next, nextLimiter, upstreams, metrics, store, jwt)
+                    .withGeneration(generation);
         } catch (RuntimeException e) {
+            if (store != null && store != caches.current()) {
+                store.close();
+            }
             if (nextListener != null) {
                 nextListener.stopAccepting();
                 listeners.remove(nextListener);
@@ -340,18 +355,13 @@ public final class GatehouseServer implements AutoCloseable {
             if (nextAdmin != null) {
                 nextAdmin.close();
             }
+            if (nextLimiter != previousLimiter) {
+                nextLimiter.close();
+            }
             reloadFailed(e.getMessage());
             throw e;
         }
-        RateLimiter previousLimiter = limiter;
-        RateLimiter nextLimiter = running.rateLimit().sameStore(next.rateLimit()) ? previousLimiter
-                : RateLimiters.create(next.rateLimit(), System::nanoTime);
         pools.reconfigure(next.backend());
-        java.util.List<String> restartOnly = RestartOnlySettings.changed(startedWith, next);
-        long generation = configStatus.generation() + 1;
-        HttpCache store = caches.storeFor(next);
-        RuntimeConfig compiled = Filters.compile(next, nextLimiter, upstreams, metrics, store, jwt)
-                .withGeneration(generation);
 
         // The swap: from here on every new request head takes the new snapshot.
         config.set(compiled);
@@ -500,7 +510,7 @@ public final class GatehouseServer implements AutoCloseable {
     public void reloadFailed(String message) {
         ConfigStatus current = configStatus;
         configStatus = new ConfigStatus(current.generation(), current.loadedAt(), current.sha256(), Instant.now(),
-                message);
+                message, current.pendingRestart());
         metrics.configReloaded(false);
     }
 

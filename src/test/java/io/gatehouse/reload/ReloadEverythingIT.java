@@ -258,6 +258,26 @@ class ReloadEverythingIT {
     }
 
     @Test
+    @DisplayName("A reloaded header_timeout applies to an open keep-alive connection from its next request")
+    void aReloadedHeaderTimeoutAppliesToTheNextRequestOfAnOpenConnection() throws Exception {
+        try (TestBackend backend = TestBackend.start(TestBackend.ok("ok"))) {
+            start(GatewayYaml.loopback().server("watch_config: false", "header_timeout: 60s")
+                    .openRoute("/", backend.url()).build());
+            try (RawHttpClient client = new RawHttpClient(server.port())) {
+                assertThat(client.send("GET /a HTTP/1.1\r\nHost: gw\r\n\r\n").read().status()).isEqualTo(200);
+
+                assertThat(reload(GatewayYaml.loopback().server("watch_config: false", "header_timeout: 300ms")
+                        .openRoute("/", backend.url()).build()).result()).isEqualTo(ReloadOutcome.Result.SUCCESS);
+
+                // Half a head: the old 60 s would outlast the client's 15 s read timeout; the new 300 ms does not.
+                Response timedOut = client.send("GET /b HTTP/1.1\r\nHost: gw\r\n").read();
+                assertThat(timedOut.status()).isEqualTo(408);
+                assertThat(timedOut.bodyText()).isEqualTo("{\"error\":\"Request header timeout\"}");
+            }
+        }
+    }
+
+    @Test
     @DisplayName("server.io_threads waits for a restart: the rest reloads, /config names the key")
     void ioThreadsWaitsForARestartAndSaysSo() throws Exception {
         try (TestBackend backend = TestBackend.start(TestBackend.ok("ok"))) {
@@ -270,6 +290,9 @@ class ReloadEverythingIT {
             assertThat(outcome.result()).isEqualTo(ReloadOutcome.Result.SUCCESS);
             assertThat(get(server.port(), "/b").status()).isEqualTo(200);
             assertThat(server.configStatus().pendingRestart()).containsExactly("server.io_threads");
+            assertThat(reload("routes: [").result()).isEqualTo(ReloadOutcome.Result.FAILURE);
+            assertThat(server.configStatus().pendingRestart()).as("a refused file changes nothing of it")
+                    .containsExactly("server.io_threads");
 
             reload(GatewayYaml.loopback().server("watch_config: false", "io_threads: 1")
                     .openRoute("/a", backend.url()).build());
