@@ -166,7 +166,11 @@ class ConfigReloaderTest {
         // Change events for the same refused content record nothing more; a request after them proves they ran.
         reloader.fileChanged();
         reloader.fileChanged();
-        Files.writeString(file, "routes: [ {");
+        // Replaced in one step: the change events above may still be handled, and must not read a half-written file.
+        Path next = dir.resolve("gateway.yaml.next");
+        Files.writeString(next, "routes: [ {");
+        Files.move(next, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         reloader.fileChanged();
         Await.until(WAIT, "the changed broken file refused", () -> gateway.refusedCount() == 3);
         reloader.fileChanged();
