@@ -51,6 +51,15 @@ public final class ClientChannelInitializer extends ChannelInitializer<SocketCha
         this.finisher = accessLog == null ? new ResponseFinisher(config) : new ResponseFinisher(config, accessLog);
     }
 
+    /** The name of the idle handler, which {@link ClientConnectionHandler} replaces when a reload changes it. */
+    static final String IDLE = "idle";
+
+    /** Writer-idle (output progress observed) for {@code write_timeout}; all-idle for {@code idle_timeout}. */
+    static IdleStateHandler idleHandler(ServerConfig server) {
+        return new IdleStateHandler(true, 0, server.writeTimeout().toNanos(), server.idleTimeout().toNanos(),
+                TimeUnit.NANOSECONDS);
+    }
+
     @Override
     protected void initChannel(SocketChannel ch) {
         ServerConfig server = config.get().config().server();
@@ -67,8 +76,7 @@ public final class ClientChannelInitializer extends ChannelInitializer<SocketCha
         // Holds back the decoder's extra messages while autoRead is off: one message per read().
         pipeline.addLast("flow", new ReadOnDemandHandler());
         // Writer-idle (with output progress observed) backs the write timeout; all-idle the keep-alive timeout.
-        pipeline.addLast("idle", new IdleStateHandler(true, 0, server.writeTimeout().toNanos(),
-                server.idleTimeout().toNanos(), TimeUnit.NANOSECONDS));
+        pipeline.addLast(IDLE, idleHandler(server));
         pipeline.addLast("deadlines", deadlines);
         pipeline.addLast("connection", new ClientConnectionHandler(config, draining));
         pipeline.addLast("finisher", finisher);

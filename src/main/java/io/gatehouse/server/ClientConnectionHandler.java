@@ -17,6 +17,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 
 import java.net.InetSocketAddress;
@@ -53,6 +54,8 @@ public final class ClientConnectionHandler extends ChannelDuplexHandler {
     private long discarded;
     private int requests;
     private boolean lingering;
+    /** The server settings this connection's idle handler was made with; null until the first request. */
+    private io.gatehouse.config.ServerConfig idleSettings;
 
     public ClientConnectionHandler(Supplier<RuntimeConfig> config, BooleanSupplier draining) {
         this.config = config;
@@ -90,6 +93,7 @@ public final class ClientConnectionHandler extends ChannelDuplexHandler {
             discarded = 0;
             expectContinue = HttpUtil.is100ContinueExpected(request);
             RuntimeConfig current = config.get();
+            followIdleSettings(ctx, current.config().server());
             int maxRequests = current.config().server().maxRequestsPerConnection();
             requests++;
             closeAfterResponse = !HttpUtil.isKeepAlive(request) || draining.getAsBoolean()
@@ -147,6 +151,23 @@ public final class ClientConnectionHandler extends ChannelDuplexHandler {
             }
         }
         ctx.write(msg, promise);
+    }
+
+    /**
+     * A reload that changed {@code idle_timeout} or {@code write_timeout} reaches an open connection at its next
+     * request: its idle handler is replaced (a request is arriving, so restarting its clocks loses nothing).
+     */
+    private void followIdleSettings(ChannelHandlerContext ctx, io.gatehouse.config.ServerConfig server) {
+        if (server == idleSettings) {
+            return; // the same snapshot's settings as the last request: nothing to compare
+        }
+        idleSettings = server;
+        if (ctx.pipeline().get(ClientChannelInitializer.IDLE) instanceof IdleStateHandler idle
+                && (idle.getWriterIdleTimeInMillis() != server.writeTimeout().toMillis()
+                || idle.getAllIdleTimeInMillis() != server.idleTimeout().toMillis())) {
+            ctx.pipeline().replace(ClientChannelInitializer.IDLE, ClientChannelInitializer.IDLE,
+                    ClientChannelInitializer.idleHandler(server));
+        }
     }
 
     private void onFinalHead(ChannelHandlerContext ctx, HttpResponse response) {

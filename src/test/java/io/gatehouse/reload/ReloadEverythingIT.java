@@ -278,6 +278,25 @@ class ReloadEverythingIT {
     }
 
     @Test
+    @DisplayName("A reloaded idle_timeout applies to an open keep-alive connection from its next request")
+    void aReloadedIdleTimeoutAppliesToTheNextRequestOfAnOpenConnection() throws Exception {
+        try (TestBackend backend = TestBackend.start(TestBackend.ok("ok"))) {
+            start(GatewayYaml.loopback().server("watch_config: false", "idle_timeout: 60s")
+                    .openRoute("/", backend.url()).build());
+            try (RawHttpClient client = new RawHttpClient(server.port())) {
+                assertThat(client.send("GET /a HTTP/1.1\r\nHost: gw\r\n\r\n").read().status()).isEqualTo(200);
+
+                assertThat(reload(GatewayYaml.loopback().server("watch_config: false", "idle_timeout: 300ms")
+                        .openRoute("/", backend.url()).build()).result()).isEqualTo(ReloadOutcome.Result.SUCCESS);
+                assertThat(client.send("GET /b HTTP/1.1\r\nHost: gw\r\n\r\n").read().status()).isEqualTo(200);
+
+                // Idle from here: the old 60 s would outlast the client's 15 s read; the new 300 ms closes it.
+                assertThat(client.closedByServer()).isTrue();
+            }
+        }
+    }
+
+    @Test
     @DisplayName("server.io_threads waits for a restart: the rest reloads, /config names the key")
     void ioThreadsWaitsForARestartAndSaysSo() throws Exception {
         try (TestBackend backend = TestBackend.start(TestBackend.ok("ok"))) {
