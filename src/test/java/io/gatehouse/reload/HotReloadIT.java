@@ -196,6 +196,39 @@ class HotReloadIT {
     }
 
     @Test
+    @DisplayName("Ten POST /reload at once: every one answered, one reload done, the rest find it unchanged")
+    void concurrentReloadRequestsShareTheWork() throws Exception {
+        Path file = Files.writeString(dir.resolve("gateway.yaml"), yaml("watch_config: false", "/a"));
+        start(file);
+        Files.writeString(file, yaml("watch_config: false", "/a", "/b"));
+
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(10);
+        try {
+            java.util.List<java.util.concurrent.Future<Response>> answers = new java.util.ArrayList<>();
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+            for (int i = 0; i < 10; i++) {
+                answers.add(pool.submit(() -> {
+                    go.await();
+                    return postReload();
+                }));
+            }
+            go.countDown();
+            int success = 0;
+            for (java.util.concurrent.Future<Response> answer : answers) {
+                Response response = answer.get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+                assertThat(response.status()).isEqualTo(200);
+                assertThat(response.bodyText()).contains("\"generation\":2,");
+                success += response.bodyText().startsWith("{\"result\":\"success\"") ? 1 : 0;
+            }
+            assertThat(success).as("answered by the one reload that applied the file").isPositive();
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(server.configStatus().generation()).isEqualTo(2);
+        assertThat(reloads("success")).isEqualTo(1);
+    }
+
+    @Test
     @DisplayName("watch_config: false watches nothing; a reload that turns it on starts the watch")
     void watchConfigTurnsTheWatchOnAndOff() throws Exception {
         Path file = Files.writeString(dir.resolve("gateway.yaml"), yaml("watch_config: false", "/a"));
