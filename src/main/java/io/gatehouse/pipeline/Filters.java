@@ -15,6 +15,7 @@ import io.gatehouse.ratelimit.RateLimiter;
 import io.gatehouse.auth.ApiKeys;
 import io.gatehouse.auth.jwt.JwtProviders;
 import io.gatehouse.auth.jwt.JwtVerifier;
+import io.gatehouse.auth.jwt.VerifiedTokens;
 import io.gatehouse.upstream.Upstream;
 import io.gatehouse.upstream.Upstreams;
 
@@ -81,6 +82,8 @@ public final class Filters {
         ApiKeys keys = ApiKeys.of(config.auth().keys());
         ApiKeyFilter apiKey = new ApiKeyFilter(config.auth().header(), keys);
         RateLimitPolicies policies = RateLimitPolicies.of(config);
+        // One store for the snapshot: a token verified on one route is known on every route taking its provider.
+        VerifiedTokens verifiedTokens = new VerifiedTokens();
         RateLimitFilter rateLimit = RateLimitFilter.perClient(limiter, policies.forClients(RouteRateLimitConfig.NONE));
         return RuntimeConfig.compile(config, keys, ENTRY, route -> {
             RouteConfig rc = route.config();
@@ -92,7 +95,8 @@ public final class Filters {
                 filters.add(apiKey);
             } else if (rc.auth().acceptsJwt()) {
                 filters.add(new JwtFilter(rc.access().jwtProviders().stream().map(verifiers::get).toList(),
-                        rc.auth() == AuthMode.API_KEY_OR_JWT ? apiKey : null, config.auth().header()));
+                        rc.auth() == AuthMode.API_KEY_OR_JWT ? apiKey : null, config.auth().header(),
+                        verifiedTokens));
             }
             if (rc.limitsBody()) {
                 filters.add(new BodyLimitFilter(rc.maxBody()));

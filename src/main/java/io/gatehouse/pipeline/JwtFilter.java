@@ -1,11 +1,14 @@
 package io.gatehouse.pipeline;
 
+import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jwt.JWT;
 import com.nimbusds.jwt.JWTParser;
 import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
 import io.gatehouse.auth.jwt.JwtRejection;
 import io.gatehouse.auth.jwt.JwtVerifier;
+import io.gatehouse.auth.jwt.VerifiedTokens;
+import io.gatehouse.auth.jwt.VerifiedTokens.TokenHash;
 import io.gatehouse.exchange.Answer;
 import io.gatehouse.exchange.Exchange;
 import io.gatehouse.exchange.Filter;
@@ -35,7 +38,9 @@ import java.util.concurrent.CompletionStage;
  * with {@code WWW-Authenticate: Bearer realm="gatehouse"}; refused → 401 with {@code error="invalid_token"} and a
  * short {@code error_description}; never anything from the token itself. Before anything, the client's own copies of
  * every {@code claims_to_headers} header of the route's providers are removed; a verified token's claims are then
- * set. The {@code Authorization} header itself goes on to the backend.
+ * set. The {@code Authorization} header itself goes on to the backend. A token verified before (by any route of
+ * this snapshot) is found in {@link VerifiedTokens} and skips parsing and the signature, as long as this route takes
+ * its provider, the provider's key set is the one it was checked against, and it has not expired.
  */
 final class JwtFilter implements Filter {
 
@@ -51,12 +56,19 @@ final class JwtFilter implements Filter {
     private final List<AsciiString> claimHeaders = new ArrayList<>();
     private final Verdict missing;
     private final Map<JwtRejection, Verdict> invalid = new EnumMap<>(JwtRejection.class);
+    private final VerifiedTokens verifiedTokens;
 
     /**
      * @param providers the route's providers, each with its own issuer
      * @param apiKey    for {@code api_key_or_jwt}: the key filter, used when {@code keyHeader} is present; else null
      */
     JwtFilter(List<JwtVerifier> providers, ApiKeyFilter apiKey, String keyHeader) {
+        this(providers, apiKey, keyHeader, new VerifiedTokens());
+    }
+
+    /** @param verifiedTokens the snapshot's store of verified tokens, shared by all its JWT routes */
+    JwtFilter(List<JwtVerifier> providers, ApiKeyFilter apiKey, String keyHeader, VerifiedTokens verifiedTokens) {
+        this.verifiedTokens = verifiedTokens;
         List<String> names = providers.stream().map(JwtVerifier::name).toList();
         this.name = (apiKey == null ? "jwt(" : "api-key-or-jwt(") + String.join(",", names) + ")";
         this.apiKey = apiKey;
@@ -110,6 +122,11 @@ final class JwtFilter implements Filter {
         if (token.length() > MAX_TOKEN_LENGTH) {
             return rejected(exchange, JwtRejection.TOO_LARGE);
         }
+        TokenHash hash = TokenHash.of(token);
+        VerifiedTokens.Entry known = verifiedTokens.find(hash, this::accepts);
+        if (known != null) {
+            return proceed(exchange, known.provider(), known.verified());
+        }
         SignedJWT jwt;
         String issuer;
         try {
@@ -138,20 +155,37 @@ final class JwtFilter implements Filter {
                 if (refetch == null) {
                     return rejected(exchange, JwtRejection.UNKNOWN_KEY);
                 }
-                return Verdict.suspend(refetch, (ignored, failure) -> verify(exchange, provider, jwt));
+                return Verdict.suspend(refetch, (ignored, failure) -> verify(exchange, provider, jwt, hash));
             default:
-                return verify(exchange, provider, jwt);
+                return verify(exchange, provider, jwt, hash);
         }
     }
 
-    private Verdict verify(Exchange exchange, JwtVerifier provider, SignedJWT jwt) {
+    /** The store of verified tokens this filter reads and fills. */
+    VerifiedTokens verifiedTokens() {
+        return verifiedTokens;
+    }
+
+    /** Whether this route takes tokens of {@code provider}: the one it has for that issuer. */
+    private boolean accepts(JwtVerifier provider) {
+        return byIssuer.get(provider.config().issuer()) == provider;
+    }
+
+    private Verdict verify(Exchange exchange, JwtVerifier provider, SignedJWT jwt, TokenHash hash) {
+        // Read before the check: a set swapped in meanwhile must not be credited with this token.
+        JWKSet keys = provider.keys().keys();
         JwtVerifier.Outcome outcome = provider.verify(jwt);
         if (outcome.rejection() != null) {
             return rejected(exchange, outcome.rejection());
         }
-        exchange.client(outcome.verified().client());
+        verifiedTokens.remember(hash, provider, keys, outcome.verified());
+        return proceed(exchange, provider, outcome.verified());
+    }
+
+    private static Verdict proceed(Exchange exchange, JwtVerifier provider, JwtVerifier.Verified verified) {
+        exchange.client(verified.client());
         HttpHeaders headers = exchange.requestHeaders();
-        provider.claimHeaders(outcome.verified().claims(), headers::set);
+        provider.claimHeaders(verified.claims(), headers::set);
         return Verdict.proceed();
     }
 

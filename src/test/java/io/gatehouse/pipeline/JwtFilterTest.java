@@ -13,6 +13,7 @@ import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.util.Base64URL;
 import io.gatehouse.auth.jwt.JwtVerifier;
 import io.gatehouse.auth.jwt.KeySource;
+import io.gatehouse.auth.jwt.VerifiedTokens;
 import io.gatehouse.config.JwtProviderConfig;
 import io.gatehouse.exchange.Answer;
 import io.gatehouse.exchange.Exchange;
@@ -308,5 +309,104 @@ class JwtFilterTest {
             assertThat(answer.json()).doesNotContain(secretish).doesNotContain(token.substring(0, 20));
             assertThat(answer.headers().toString()).doesNotContain(secretish);
         }
+    }
+
+    /** A clock the test moves. */
+    private static final class MovableClock extends Clock {
+        private volatile Instant now = Instant.now();
+
+        void advance(Duration by) {
+            now = now.plus(by);
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return java.time.ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+    }
+
+    @Test
+    void aTokenSeenBeforeIsTakenFromTheStoreWithItsClientAndClaimHeaders() {
+        String token = Tokens.sign(RSA, JWSAlgorithm.RS256, c -> c.claim("scope", "orders:read"));
+        assertThat(filter.apply(bearer(token)).proceeds()).isTrue();
+        assertThat(filter.verifiedTokens().hits()).isZero();
+        assertThat(filter.verifiedTokens().size()).isEqualTo(1);
+
+        Exchange again = bearer(token, "X-Auth-Scope", "admin");
+        assertThat(filter.apply(again).proceeds()).isTrue();
+        assertThat(filter.verifiedTokens().hits()).isEqualTo(1);
+        assertThat(again.client().name()).isEqualTo(Tokens.SUBJECT);
+        assertThat(again.client().limitKey()).isEqualTo("#jwt:corp:" + Tokens.SUBJECT);
+        // The client's own copy is gone, the verified claim set, exactly as on a full check.
+        assertThat(again.requestHeaders().getAll("X-Auth-Scope")).containsExactly("orders:read");
+        assertThat(again.requestHeaders().get("X-Auth-Subject")).isEqualTo(Tokens.SUBJECT);
+    }
+
+    @Test
+    void aRefusedTokenIsNeverStored() {
+        String forged = Tokens.sign(OTHER_RSA, JWSAlgorithm.RS256);
+        assertRefused(filter.apply(bearer(forged)), "bad signature");
+        assertRefused(filter.apply(bearer(forged)), "bad signature");
+        assertThat(filter.verifiedTokens().size()).isZero();
+        assertThat(filter.verifiedTokens().hits()).isZero();
+    }
+
+    @Test
+    void aStoredTokenIsRefusedOnceItExpires() {
+        MovableClock clock = new MovableClock();
+        JwtFilter timed = new JwtFilter(List.of(new JwtVerifier(provider(ALL, Map.of()), KeySource.fixed(KEYS),
+                clock)), null, "X-API-Key");
+        Instant exp = clock.instant().plusSeconds(60);
+        String token = Tokens.sign(RSA, JWSAlgorithm.RS256, c -> c.expirationTime(Date.from(exp)));
+        assertThat(timed.apply(bearer(token)).proceeds()).isTrue();
+        assertThat(timed.apply(bearer(token)).proceeds()).isTrue();
+        assertThat(timed.verifiedTokens().hits()).isEqualTo(1);
+        // Past exp and the 30 s skew: what the full check says, not what the store remembers.
+        clock.advance(Duration.ofSeconds(91));
+        assertRefused(timed.apply(bearer(token)), "expired");
+        assertThat(timed.verifiedTokens().hits()).isEqualTo(1);
+    }
+
+    @Test
+    void aStoredTokenIsCheckedAgainWhenTheKeySetChanges() {
+        JWKSet[] current = {KEYS};
+        JwtFilter rotating = filter(new KeySource() {
+            public JWKSet keys() { return current[0]; }
+            public CompletionStage<?> refetch() { return null; }
+            public boolean ready() { return true; }
+        });
+        String token = Tokens.sign(RSA, JWSAlgorithm.RS256);
+        assertThat(rotating.apply(bearer(token)).proceeds()).isTrue();
+        // The IdP dropped the token's key: the token is no good any more, however recently it was.
+        current[0] = new JWKSet(List.of(EC256)).toPublicJWKSet();
+        assertRefused(rotating.apply(bearer(token)), "unknown key");
+        assertThat(rotating.verifiedTokens().hits()).isZero();
+    }
+
+    @Test
+    void aStoredTokenCountsOnlyOnRoutesThatTakeItsProvider() {
+        VerifiedTokens shared = new VerifiedTokens();
+        JwtVerifier corp = new JwtVerifier(provider(ALL, Map.of()), KeySource.fixed(KEYS), Clock.systemUTC());
+        JwtProviderConfig partnerConfig = new JwtProviderConfig("partner", "https://partner.example.com/",
+                List.of(Tokens.AUDIENCE), ALL, null, java.nio.file.Path.of("keys.json"), "{}",
+                JwtProviderConfig.DEFAULT_REFRESH, Duration.ofSeconds(30), "sub", 100, Map.of());
+        JwtVerifier partner = new JwtVerifier(partnerConfig, KeySource.fixed(KEYS), Clock.systemUTC());
+        JwtFilter corpRoute = new JwtFilter(List.of(corp), null, "X-API-Key", shared);
+        JwtFilter partnerRoute = new JwtFilter(List.of(partner), null, "X-API-Key", shared);
+        String token = Tokens.sign(RSA, JWSAlgorithm.RS256);
+        assertThat(corpRoute.apply(bearer(token)).proceeds()).isTrue();
+        assertRefused(partnerRoute.apply(bearer(token)), "wrong issuer");
+        assertThat(corpRoute.apply(bearer(token)).proceeds()).isTrue();
+        assertThat(shared.hits()).isEqualTo(1);
     }
 }

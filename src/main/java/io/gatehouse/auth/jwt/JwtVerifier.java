@@ -77,6 +77,7 @@ public final class JwtVerifier {
     private final KeySource keys;
     private final Set<JWSAlgorithm> algorithms;
     private final ClaimsVerifier claims;
+    private final Clock clock;
     private final JWSVerifierFactory verifiers = new VerifierFactory();
     private final AtomicReference<Compiled> compiled = new AtomicReference<>();
 
@@ -91,6 +92,12 @@ public final class JwtVerifier {
         config.algorithms().forEach(a -> algs.add(JWSAlgorithm.parse(a)));
         this.algorithms = Set.copyOf(algs);
         this.claims = new ClaimsVerifier(config, clock);
+        this.clock = clock;
+    }
+
+    /** Now on the clock the claims are checked with, in epoch milliseconds. */
+    public long nowMillis() {
+        return clock.millis();
     }
 
     public String name() {
