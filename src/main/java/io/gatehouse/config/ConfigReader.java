@@ -34,6 +34,7 @@ final class ConfigReader {
     private static final Duration MAX_CONNECT_TIMEOUT = Duration.ofMinutes(10);
     private static final Duration MAX_POOL_IDLE_TIMEOUT = Duration.ofHours(24);
     private static final Duration MAX_ROUTE_TIMEOUT = Duration.ofHours(1);
+    private static final Duration MAX_WEBSOCKET_IDLE = Duration.ofHours(24);
     private static final Duration ONE_MS = Duration.ofMillis(1);
     private static final Duration MAX_REDIS_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration MAX_PHASE_TIMEOUT = Duration.ofHours(1);
@@ -730,6 +731,7 @@ final class ConfigReader {
         Duration timeout = duration(s.optional("timeout"), "timeout", ONE_MS, MAX_ROUTE_TIMEOUT,
                 RouteConfig.DEFAULT_TIMEOUT);
         long maxBody = size(s.optional("max_body"), "max_body", 0, MAX_BODY, RouteConfig.DEFAULT_MAX_BODY);
+        WebSocketConfig websocket = websocket(s);
         routeRateLimit(s, prefix, auth);
         caches.route(s.optional("cache"), prefix);
         s.rejectUnknownKeys();
@@ -737,7 +739,20 @@ final class ConfigReader {
             return null;
         }
         UpstreamConfig target = named != null ? named : UpstreamConfig.inline(prefix, upstream);
-        return new RouteConfig(prefix, target, stripPrefix, preserveHost, auth, timeout, maxBody, routeAccess);
+        return new RouteConfig(prefix, target, stripPrefix, preserveHost, auth, timeout, maxBody, routeAccess,
+                websocket);
+    }
+
+    /** A route's {@code websocket} and {@code websocket_idle_timeout}; the timeout means nothing without the first. */
+    private WebSocketConfig websocket(Section s) {
+        boolean enabled = bool(s.optional("websocket"), "websocket", false);
+        YamlNode idleNode = s.optional("websocket_idle_timeout");
+        Duration idle = duration(idleNode, "websocket_idle_timeout", Duration.ofSeconds(1), MAX_WEBSOCKET_IDLE,
+                WebSocketConfig.DEFAULT_IDLE_TIMEOUT);
+        if (idleNode != null && !enabled) {
+            problems.at(idleNode, "websocket_idle_timeout needs websocket: true on the same route");
+        }
+        return enabled ? new WebSocketConfig(true, idle) : WebSocketConfig.OFF;
     }
 
     /** The rules that make prefix matching on segment boundaries unambiguous; null when the prefix is fine. */

@@ -20,6 +20,7 @@ import java.util.Objects;
  *                     before anything is forwarded, and a chunked body that grows past it aborts the backend
  *                     request; {@value #NO_BODY_LIMIT} means no limit
  * @param access       the route's JWT providers and client-IP rules
+ * @param websocket    whether WebSocket upgrades are allowed, and the tunnels' idle timeout
  */
 public record RouteConfig(
         String prefix,
@@ -29,7 +30,8 @@ public record RouteConfig(
         AuthMode auth,
         Duration timeout,
         long maxBody,
-        RouteAccessConfig access) {
+        RouteAccessConfig access,
+        WebSocketConfig websocket) {
 
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
     public static final long DEFAULT_MAX_BODY = 10 * Sizes.MIB;
@@ -42,6 +44,7 @@ public record RouteConfig(
         Objects.requireNonNull(auth, "auth");
         Objects.requireNonNull(timeout, "timeout");
         Objects.requireNonNull(access, "access");
+        Objects.requireNonNull(websocket, "websocket");
         if (!prefix.startsWith("/")) {
             throw new IllegalArgumentException("prefix must start with '/': " + prefix);
         }
@@ -50,7 +53,13 @@ public record RouteConfig(
         }
     }
 
-    /** A route without JWT providers or IP rules. */
+    /** A route without WebSocket upgrades. */
+    public RouteConfig(String prefix, UpstreamConfig upstream, boolean stripPrefix, boolean preserveHost,
+            AuthMode auth, Duration timeout, long maxBody, RouteAccessConfig access) {
+        this(prefix, upstream, stripPrefix, preserveHost, auth, timeout, maxBody, access, WebSocketConfig.OFF);
+    }
+
+    /** A route without JWT providers, IP rules or WebSocket upgrades. */
     public RouteConfig(String prefix, UpstreamConfig upstream, boolean stripPrefix, boolean preserveHost,
             AuthMode auth, Duration timeout, long maxBody) {
         this(prefix, upstream, stripPrefix, preserveHost, auth, timeout, maxBody, RouteAccessConfig.DEFAULT);
@@ -79,6 +88,6 @@ public record RouteConfig(
     }
 
     public RouteConfig withMaxBody(long bytes) {
-        return new RouteConfig(prefix, upstream, stripPrefix, preserveHost, auth, timeout, bytes, access);
+        return new RouteConfig(prefix, upstream, stripPrefix, preserveHost, auth, timeout, bytes, access, websocket);
     }
 }

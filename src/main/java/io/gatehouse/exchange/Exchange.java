@@ -38,6 +38,7 @@ public final class Exchange {
     private final String origin;
     private final long declaredLength;
     private final boolean h2cUpgrade;
+    private final boolean websocketUpgrade;
     private final int headerCount;
     private final AsciiString requestId;
 
@@ -56,6 +57,7 @@ public final class Exchange {
     private int status;
     private String failure;
     private boolean logged;
+    private boolean tunnelled;
     // For metrics, the JSON access log and trace context.
     private String authFailure;
     private String traceId;
@@ -75,6 +77,8 @@ public final class Exchange {
         this.origin = request.headers().get(HttpHeaderNames.ORIGIN);
         this.declaredLength = declaredLength(request);
         this.h2cUpgrade = request.headers().containsValue(HttpHeaderNames.UPGRADE, "h2c", true);
+        this.websocketUpgrade = request.headers().containsValue(HttpHeaderNames.UPGRADE, "websocket", true)
+                && request.headers().containsValue(HttpHeaderNames.CONNECTION, "upgrade", true);
         this.headerCount = request.headers().size();
         this.requestId = RequestIds.next();
     }
@@ -119,6 +123,14 @@ public final class Exchange {
     public boolean bodyless() { return declaredLength == 0; }
     /** Whether the request asked to upgrade to cleartext HTTP/2 (its Upgrade header is removed as hop-by-hop). */
     public boolean h2cUpgrade() { return h2cUpgrade; }
+    /**
+     * Whether the request asked to upgrade to WebSocket ({@code Upgrade: websocket} with {@code Connection:
+     * upgrade}), seen before those hop-by-hop headers were removed.
+     */
+    public boolean websocketUpgrade() { return websocketUpgrade; }
+    /** The backend switched to WebSocket: the connection is a byte tunnel until either side closes it. */
+    public boolean tunnelled() { return tunnelled; }
+    public void tunnelled(boolean tunnelled) { this.tunnelled = tunnelled; }
     /**
      * How many header lines the client sent, counted before the gateway removes hop-by-hop headers or adds its own
      * ({@code X-Request-Id}), for {@code server.max_headers}.

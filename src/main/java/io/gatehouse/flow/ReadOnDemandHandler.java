@@ -64,6 +64,16 @@ public final class ReadOnDemandHandler extends ChannelDuplexHandler {
         }
     }
 
+    /**
+     * Hands over, and forgets, the messages decoded but not yet asked for: for a connection that stops being HTTP,
+     * whose new last handler takes them instead of this one.
+     */
+    public java.util.List<Object> takeQueued() {
+        java.util.List<Object> taken = new java.util.ArrayList<>(queue);
+        queue.clear();
+        return taken;
+    }
+
     /** Messages decoded but not yet asked for (for tests). */
     int queued() {
         return queue.size();

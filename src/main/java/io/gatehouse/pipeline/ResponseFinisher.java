@@ -29,6 +29,9 @@ import java.util.function.Supplier;
  * client, request ID and backend, handed to {@link AccessLogWriter} so that neither the appender nor a slow disk
  * ever holds up an event loop. The query string is left out: it can carry secrets. API keys never reach the line.
  * <p>
+ * A WebSocket tunnel's exchange is logged when its connection closes: status 101, the tunnel's whole duration and
+ * its bytes each way.
+ * <p>
  * A response with no exchange (a request head that never completed, answered 408) still gets a fresh request ID
  * and the CORS headers of the running config.
  */
@@ -115,7 +118,9 @@ public final class ResponseFinisher extends ChannelDuplexHandler {
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         Exchange exchange = Exchange.of(ctx.channel());
         if (exchange != null && !exchange.logged()) {
-            exchange.failure("connection closed before the response was complete");
+            if (!exchange.tunnelled()) {
+                exchange.failure("connection closed before the response was complete");
+            }
             log(exchange, ctx.channel().remoteAddress());
         }
         super.channelInactive(ctx);

@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
  * Last of the filters every request runs: normalises the target and picks the route by longest prefix, before any
  * policy, so that {@code /api/users/../orders/1} is judged by the orders route's policy. The route's own chain
  * runs next. A target that cannot be normalised safely is refused 400 (and the connection closed); no match is 404.
+ * A WebSocket upgrade the route does not take, or a malformed one, is 400 ({@link WebSocketUpgrades}).
  */
 final class RoutingFilter implements Filter {
 
@@ -45,6 +46,13 @@ final class RoutingFilter implements Filter {
             return NOT_FOUND;
         }
         exchange.route(route);
+        if (exchange.websocketUpgrade()) {
+            // Refused before any policy: no key is checked and no token counted for a request that goes nowhere.
+            Answer problem = WebSocketUpgrades.problem(exchange, route.config().websocket());
+            if (problem != null) {
+                return Verdict.answer(problem);
+            }
+        }
         return Verdict.proceed();
     }
 }

@@ -54,6 +54,8 @@ final class BackendAttempt {
     private final long timeoutNanos;
     /** The client's request had ended before the call began (no body): it goes to the backend as one message. */
     private final boolean complete;
+    /** A WebSocket upgrade: a connection of its own, never pooled, and a 101 opens the tunnel. */
+    private final boolean websocket;
 
     private Channel backend;
     private boolean reused;
@@ -63,7 +65,7 @@ final class BackendAttempt {
     private long requestBodyBytes;
     private boolean responseStarted;
     private boolean interim;
-    private boolean reusable = true;
+    private boolean reusable;
     private boolean done;
     /** The client connection's timer for the backend timeout; {@code watched} while it watches this attempt. */
     private final BackendTimer timer;
@@ -92,6 +94,8 @@ final class BackendAttempt {
         this.timeoutNanos = owner.timeoutNanos;
         this.lease = lease;
         this.pool = pool;
+        this.websocket = exchange.websocketUpgrade();
+        this.reusable = !websocket;
         // An earlier attempt already read the client's (empty) body to its end: this one sends the end itself.
         this.requestSent = !complete && owner.clientEnded();
         owner.target(lease.endpoint());
@@ -114,7 +118,8 @@ final class BackendAttempt {
     }
 
     void start() {
-        Channel pooled = pool.poll();
+        // An upgraded connection never comes back to the pool, so an upgrade never takes one from it either.
+        Channel pooled = websocket ? null : pool.poll();
         if (pooled != null) {
             attach(pooled, true);
         } else {
@@ -129,7 +134,11 @@ final class BackendAttempt {
     private void connected(ChannelFuture future) {
         if (done) {
             if (future.isSuccess()) {
-                pool.release(future.channel());
+                if (websocket) {
+                    future.channel().close();
+                } else {
+                    pool.release(future.channel());
+                }
             }
             return;
         }
@@ -269,7 +278,11 @@ final class BackendAttempt {
             interim = true;
             if (code == 101) {
                 reusable = false;
-                fail(UpstreamRequest.Failure.BAD_RESPONSE, "unexpected protocol switch");
+                if (websocket && requestSent) {
+                    switchProtocols(response);
+                } else {
+                    fail(UpstreamRequest.Failure.BAD_RESPONSE, "unexpected protocol switch");
+                }
                 return;
             }
             if (code == 100 && expectContinue && !requestSent) {
@@ -307,6 +320,24 @@ final class BackendAttempt {
         // A failed write reaches the exchange handler as an exception and closes the client connection.
         client.write(response, client.voidPromise());
         backend.read();
+    }
+
+    /**
+     * The backend accepted the WebSocket upgrade: the attempt is over (a success for the target's breaker) and the
+     * connection leaves the HTTP proxy for a {@link WebSocketTunnel}.
+     */
+    private void switchProtocols(HttpResponse response) {
+        if (!owner.onResponseHead(this, response.status().code())) {
+            return;
+        }
+        responseStarted = true;
+        done = true;
+        cancelTimer();
+        Channel channel = backend;
+        BackendHandler.of(channel).detach();
+        owner.onAttemptDone();
+        WebSocketTunnel.open(client, channel, response, exchange, owner.clientSwitch,
+                owner.exchange.route().config().websocket().idleTimeout());
     }
 
     /** The backend connection's socket read is over: whatever it decoded has been handed on. */

@@ -15,12 +15,15 @@ public final class BackendForwarder implements Forwarder {
     private final BackendPools pools;
     private final ChannelHandlerContext client;
     private final BackendTimer timer;
+    private final ClientSwitch clientSwitch;
     private UpstreamRequest upstreamRequest;
     /** Made once per connection: the address text is the same for every request on it. */
     private String clientAddress;
 
-    public BackendForwarder(BackendPools pools, ChannelHandlerContext client) {
+    /** @param clientSwitch how the client connection becomes a tunnel when a WebSocket upgrade succeeds */
+    public BackendForwarder(BackendPools pools, ChannelHandlerContext client, ClientSwitch clientSwitch) {
         this.pools = pools;
+        this.clientSwitch = clientSwitch;
         this.client = client;
         this.timer = new BackendTimer(client.executor());
     }
@@ -35,7 +38,8 @@ public final class BackendForwarder implements Forwarder {
         if (clientAddress == null) {
             clientAddress = UpstreamRequest.peerAddress(client.channel().remoteAddress());
         }
-        upstreamRequest = new UpstreamRequest(client, clientAddress, exchange, request, pools, timer, complete);
+        upstreamRequest = new UpstreamRequest(client, clientAddress, exchange, request, pools, timer, complete,
+                clientSwitch);
         upstreamRequest.start();
     }
 

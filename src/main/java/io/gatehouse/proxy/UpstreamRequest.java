@@ -61,6 +61,8 @@ final class UpstreamRequest {
     final boolean expectContinue;
     final long timeoutNanos;
     final BackendTimer timer;
+    /** How the client connection becomes a tunnel when a WebSocket upgrade succeeds. */
+    final ClientSwitch clientSwitch;
     private final Route route;
     private final Upstream upstream;
     private final BackendPools pools;
@@ -80,8 +82,9 @@ final class UpstreamRequest {
     private boolean clientEnded;
 
     UpstreamRequest(ChannelHandlerContext client, String clientAddress, Exchange exchange, HttpRequest request,
-                    BackendPools pools, BackendTimer timer, boolean complete) {
+                    BackendPools pools, BackendTimer timer, boolean complete, ClientSwitch clientSwitch) {
         this.client = client;
+        this.clientSwitch = clientSwitch;
         this.exchange = exchange;
         this.request = request;
         this.complete = complete;
@@ -132,6 +135,11 @@ final class UpstreamRequest {
         if (HttpUtil.isTransferEncodingChunked(request)) {
             headers.remove(HttpHeaderNames.CONTENT_LENGTH);
             headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        }
+        if (exchange.websocketUpgrade()) {
+            // The client's upgrade headers went as hop-by-hop; the upgrade itself is asked for again, hop to hop.
+            headers.set(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET);
+            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
         }
     }
 

@@ -8,6 +8,7 @@ import io.gatehouse.pipeline.CacheRecorder;
 import io.gatehouse.pipeline.ResponseFinisher;
 import io.gatehouse.proxy.BackendForwarder;
 import io.gatehouse.proxy.BackendPools;
+import io.gatehouse.proxy.ClientSwitch;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
@@ -15,6 +16,7 @@ import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
 
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -81,6 +83,25 @@ public final class ClientChannelInitializer extends ChannelInitializer<SocketCha
         pipeline.addLast("connection", new ClientConnectionHandler(config, draining));
         pipeline.addLast("finisher", finisher);
         pipeline.addLast("cache", CacheRecorder.INSTANCE);
-        pipeline.addLast("exchange", new ExchangeHandler(client -> new BackendForwarder(pools, client)));
+        pipeline.addLast("exchange", new ExchangeHandler(client -> new BackendForwarder(pools, client, TO_TUNNEL)));
     }
+
+    /**
+     * A WebSocket upgrade went through: everything that reads or frames HTTP goes (the codec last, so anything it
+     * still holds reaches the relay), the finisher stays for the access line at the close, and the keep-alive idle
+     * timer becomes the tunnel's.
+     */
+    static final ClientSwitch TO_TUNNEL = (pipeline, relay, idleTimeout) -> {
+        List<Object> early = pipeline.get(ReadOnDemandHandler.class).takeQueued();
+        pipeline.remove("exchange");
+        pipeline.remove("cache");
+        pipeline.remove("connection");
+        pipeline.remove("deadlines");
+        pipeline.remove("first-byte");
+        pipeline.remove("flow");
+        pipeline.replace(IDLE, IDLE, new IdleStateHandler(true, 0, 0, idleTimeout.toNanos(), TimeUnit.NANOSECONDS));
+        pipeline.addLast("tunnel", relay);
+        pipeline.remove("codec");
+        return early;
+    };
 }

@@ -210,6 +210,13 @@ public final class ClientDeadlineHandler extends ChannelDuplexHandler {
     }
 
     @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        // The connection became a tunnel: no more request heads or bodies to time.
+        cancelHeadTimer();
+        cancelBodyTimer();
+    }
+
+    @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         cancelHeadTimer();
         cancelBodyTimer();

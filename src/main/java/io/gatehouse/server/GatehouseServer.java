@@ -5,6 +5,7 @@ import io.gatehouse.admin.AdminState;
 import io.gatehouse.admin.ConfigStatus;
 import io.gatehouse.auth.jwt.JwksClient;
 import io.gatehouse.auth.jwt.JwtProviders;
+import io.gatehouse.exchange.Exchange;
 import io.gatehouse.exchange.RuntimeConfig;
 import io.gatehouse.metrics.GatewayMetrics;
 import io.gatehouse.pipeline.AccessLog;
@@ -454,18 +455,26 @@ public final class GatehouseServer implements AutoCloseable {
                 TimeUnit.MILLISECONDS);
     }
 
-    /** Closes each connection of {@code channels} with no request or response in progress, on its own loop. */
+    /**
+     * Closes each connection of {@code channels} with no request or response in progress, on its own loop. A
+     * WebSocket tunnel is never idle in that sense: a reload leaves it open, and shutdown cuts it at the deadline.
+     */
     private static void closeIdle(Iterable<Channel> channels) {
         for (Channel ch : channels) {
             ClientConnectionHandler connection = ch.pipeline().get(ClientConnectionHandler.class);
             if (connection == null || connection.idle()) {
                 ch.eventLoop().execute(() -> {
-                    if (connection == null || connection.idle()) {
+                    if (connection == null ? !tunnelled(ch) : connection.idle()) {
                         ch.close();
                     }
                 });
             }
         }
+    }
+
+    private static boolean tunnelled(Channel ch) {
+        Exchange exchange = Exchange.of(ch);
+        return exchange != null && exchange.tunnelled();
     }
 
     /**
