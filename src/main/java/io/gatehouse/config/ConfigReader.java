@@ -162,10 +162,92 @@ final class ConfigReader {
                 0, MAX_REQUESTS_PER_CONNECTION, ServerConfig.DEFAULT_MAX_REQUESTS_PER_CONNECTION);
         TransportKind transport = transport(s.optional("transport"));
         boolean watchConfig = bool(s.optional("watch_config"), "watch_config", ServerConfig.DEFAULT_WATCH_CONFIG);
+        TlsConfig tls = tls(s.section("tls"));
         s.rejectUnknownKeys();
         return new ServerConfig(host, port, ioThreads, idle, shutdown, maxRequestLine, maxHeaderSize, maxHeaders,
                 maxChunkSize, headerTimeout, bodyTimeout, writeTimeout, maxConnections, maxRequests, transport,
-                watchConfig);
+                watchConfig, tls);
+    }
+
+    /**
+     * {@code server.tls}, with its files read and checked now: a chain that parses, a key that parses and is the
+     * leaf's, TLS 1.2 or 1.3 only. Null when absent, or with the problems reported.
+     */
+    private TlsConfig tls(Section s) {
+        if (!s.present()) {
+            return null;
+        }
+        YamlNode certNode = s.required("cert");
+        YamlNode keyNode = s.required("key");
+        List<String> protocols = strings(s.optional("protocols"), "protocols", TlsConfig.DEFAULT_PROTOCOLS,
+                (node, value) -> {
+                    if (!TlsConfig.ALLOWED_PROTOCOLS.contains(value)) {
+                        problems.at(node, "protocols entries must each be one of " + join(TlsConfig.ALLOWED_PROTOCOLS)
+                                + ", got '" + printable(value) + "'");
+                    }
+                });
+        YamlNode protocolsNode = s.optional("protocols");
+        if (protocolsNode != null && protocols.isEmpty()) {
+            problems.at(protocolsNode, "protocols must name at least one of " + join(TlsConfig.ALLOWED_PROTOCOLS));
+        }
+        Duration handshake = duration(s.optional("handshake_timeout"), "handshake_timeout", ONE_MS,
+                Duration.ofMinutes(1), TlsConfig.DEFAULT_HANDSHAKE_TIMEOUT);
+        s.rejectUnknownKeys();
+        java.nio.file.Path certPath = tlsPath(certNode, "cert");
+        java.nio.file.Path keyPath = tlsPath(keyNode, "key");
+        List<java.security.cert.X509Certificate> chain = null;
+        java.security.PrivateKey key = null;
+        if (certPath != null) {
+            String pem = tlsFile(certNode, "cert", certPath);
+            try {
+                chain = pem == null ? null : PemFiles.certificates(pem);
+            } catch (IllegalArgumentException e) {
+                problems.at(certNode, "cert " + certPath + " " + e.getMessage());
+            }
+        }
+        if (keyPath != null) {
+            String pem = tlsFile(keyNode, "key", keyPath);
+            try {
+                key = pem == null ? null : PemFiles.privateKey(pem);
+            } catch (IllegalArgumentException e) {
+                problems.at(keyNode, "key " + keyPath + " " + e.getMessage());
+            }
+        }
+        if (chain == null || key == null || protocols.isEmpty()
+                || !TlsConfig.ALLOWED_PROTOCOLS.containsAll(protocols)) {
+            return null;
+        }
+        if (!PemFiles.matches(key, chain.get(0).getPublicKey())) {
+            problems.at(keyNode, "key " + keyPath + " is not the private key of the first certificate in " + certPath);
+            return null;
+        }
+        return new TlsConfig(certPath, keyPath, chain, key, protocols, handshake);
+    }
+
+    private java.nio.file.Path tlsPath(YamlNode node, String label) {
+        String text = node == null ? null : string(node, label, null);
+        if (text == null) {
+            return null;
+        }
+        try {
+            return java.nio.file.Path.of(text);
+        } catch (java.nio.file.InvalidPathException e) {
+            problems.at(node, label + " is not a valid file name");
+            return null;
+        }
+    }
+
+    private String tlsFile(YamlNode node, String label, java.nio.file.Path file) {
+        try {
+            return java.nio.file.Files.readString(file, java.nio.charset.StandardCharsets.US_ASCII);
+        } catch (java.nio.file.NoSuchFileException e) {
+            problems.at(node, label + " " + file + " cannot be read: no such file");
+        } catch (java.nio.charset.MalformedInputException e) {
+            problems.at(node, label + " " + file + " is not a PEM file (it holds bytes that are not ASCII)");
+        } catch (java.io.IOException | RuntimeException e) {
+            problems.at(node, label + " " + file + " cannot be read: " + e.getClass().getSimpleName());
+        }
+        return null;
     }
 
     private AuthConfig auth(Section s) {

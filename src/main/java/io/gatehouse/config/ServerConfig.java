@@ -31,6 +31,7 @@ import java.util.Objects;
  * @param transport                the socket implementation; {@link TransportKind#AUTO} picks the best that loads
  * @param watchConfig              reload the config file when it changes on disk ({@code watch_config}); SIGHUP
  *                                 and the admin {@code POST /reload} work either way
+ * @param tls                      {@code tls}: the listener speaks HTTPS with this certificate; null for cleartext
  */
 public record ServerConfig(
         String host,
@@ -48,7 +49,8 @@ public record ServerConfig(
         int maxConnections,
         int maxRequestsPerConnection,
         TransportKind transport,
-        boolean watchConfig) {
+        boolean watchConfig,
+        TlsConfig tls) {
 
     public static final String DEFAULT_HOST = "0.0.0.0";
     /** Port 0 asks the operating system for any free port; tests use it. */
@@ -101,7 +103,17 @@ public record ServerConfig(
         }
     }
 
-    /** Every setting but {@code watch_config}, which is on. */
+    /** Every setting but {@code tls}: cleartext. */
+    public ServerConfig(String host, int port, int ioThreads, Duration idleTimeout, Duration shutdownTimeout,
+                        int maxRequestLine, int maxHeaderSize, int maxHeaders, int maxChunkSize,
+                        Duration headerTimeout, Duration bodyTimeout, Duration writeTimeout, int maxConnections,
+                        int maxRequestsPerConnection, TransportKind transport, boolean watchConfig) {
+        this(host, port, ioThreads, idleTimeout, shutdownTimeout, maxRequestLine, maxHeaderSize, maxHeaders,
+                maxChunkSize, headerTimeout, bodyTimeout, writeTimeout, maxConnections, maxRequestsPerConnection,
+                transport, watchConfig, null);
+    }
+
+    /** Every setting but {@code watch_config}, which is on, and {@code tls}: cleartext. */
     public ServerConfig(String host, int port, int ioThreads, Duration idleTimeout, Duration shutdownTimeout,
                         int maxRequestLine, int maxHeaderSize, int maxHeaders, int maxChunkSize,
                         Duration headerTimeout, Duration bodyTimeout, Duration writeTimeout, int maxConnections,
@@ -138,85 +150,90 @@ public record ServerConfig(
     public ServerConfig withPort(int newPort) {
         return new ServerConfig(host, newPort, ioThreads, idleTimeout, shutdownTimeout, maxRequestLine,
                 maxHeaderSize, maxHeaders, maxChunkSize, headerTimeout, bodyTimeout, writeTimeout, maxConnections,
-                maxRequestsPerConnection, transport, watchConfig);
+                maxRequestsPerConnection, transport, watchConfig, tls);
     }
 
     public ServerConfig withIdleTimeout(Duration timeout) {
         return new ServerConfig(host, port, ioThreads, timeout, shutdownTimeout, maxRequestLine,
                 maxHeaderSize, maxHeaders, maxChunkSize, headerTimeout, bodyTimeout, writeTimeout, maxConnections,
-                maxRequestsPerConnection, transport, watchConfig);
+                maxRequestsPerConnection, transport, watchConfig, tls);
     }
 
     public ServerConfig withShutdownTimeout(Duration timeout) {
         return new ServerConfig(host, port, ioThreads, idleTimeout, timeout, maxRequestLine,
                 maxHeaderSize, maxHeaders, maxChunkSize, headerTimeout, bodyTimeout, writeTimeout, maxConnections,
-                maxRequestsPerConnection, transport, watchConfig);
+                maxRequestsPerConnection, transport, watchConfig, tls);
     }
 
     public ServerConfig withMaxRequestLine(int bytes) {
         return new ServerConfig(host, port, ioThreads, idleTimeout, shutdownTimeout, bytes,
                 maxHeaderSize, maxHeaders, maxChunkSize, headerTimeout, bodyTimeout, writeTimeout, maxConnections,
-                maxRequestsPerConnection, transport, watchConfig);
+                maxRequestsPerConnection, transport, watchConfig, tls);
     }
 
     public ServerConfig withMaxHeaderSize(int bytes) {
         return new ServerConfig(host, port, ioThreads, idleTimeout, shutdownTimeout, maxRequestLine,
                 bytes, maxHeaders, maxChunkSize, headerTimeout, bodyTimeout, writeTimeout, maxConnections,
-                maxRequestsPerConnection, transport, watchConfig);
+                maxRequestsPerConnection, transport, watchConfig, tls);
     }
 
     public ServerConfig withMaxHeaders(int count) {
         return new ServerConfig(host, port, ioThreads, idleTimeout, shutdownTimeout, maxRequestLine,
                 maxHeaderSize, count, maxChunkSize, headerTimeout, bodyTimeout, writeTimeout, maxConnections,
-                maxRequestsPerConnection, transport, watchConfig);
+                maxRequestsPerConnection, transport, watchConfig, tls);
     }
 
     public ServerConfig withMaxChunkSize(int bytes) {
         return new ServerConfig(host, port, ioThreads, idleTimeout, shutdownTimeout, maxRequestLine,
                 maxHeaderSize, maxHeaders, bytes, headerTimeout, bodyTimeout, writeTimeout, maxConnections,
-                maxRequestsPerConnection, transport, watchConfig);
+                maxRequestsPerConnection, transport, watchConfig, tls);
     }
 
     public ServerConfig withHeaderTimeout(Duration timeout) {
         return new ServerConfig(host, port, ioThreads, idleTimeout, shutdownTimeout, maxRequestLine,
                 maxHeaderSize, maxHeaders, maxChunkSize, timeout, bodyTimeout, writeTimeout, maxConnections,
-                maxRequestsPerConnection, transport, watchConfig);
+                maxRequestsPerConnection, transport, watchConfig, tls);
     }
 
     public ServerConfig withBodyTimeout(Duration timeout) {
         return new ServerConfig(host, port, ioThreads, idleTimeout, shutdownTimeout, maxRequestLine,
                 maxHeaderSize, maxHeaders, maxChunkSize, headerTimeout, timeout, writeTimeout, maxConnections,
-                maxRequestsPerConnection, transport, watchConfig);
+                maxRequestsPerConnection, transport, watchConfig, tls);
     }
 
     public ServerConfig withWriteTimeout(Duration timeout) {
         return new ServerConfig(host, port, ioThreads, idleTimeout, shutdownTimeout, maxRequestLine,
                 maxHeaderSize, maxHeaders, maxChunkSize, headerTimeout, bodyTimeout, timeout, maxConnections,
-                maxRequestsPerConnection, transport, watchConfig);
+                maxRequestsPerConnection, transport, watchConfig, tls);
     }
 
     public ServerConfig withMaxConnections(int count) {
         return new ServerConfig(host, port, ioThreads, idleTimeout, shutdownTimeout, maxRequestLine,
                 maxHeaderSize, maxHeaders, maxChunkSize, headerTimeout, bodyTimeout, writeTimeout, count,
-                maxRequestsPerConnection, transport, watchConfig);
+                maxRequestsPerConnection, transport, watchConfig, tls);
     }
 
     public ServerConfig withMaxRequestsPerConnection(int count) {
         return new ServerConfig(host, port, ioThreads, idleTimeout, shutdownTimeout, maxRequestLine,
                 maxHeaderSize, maxHeaders, maxChunkSize, headerTimeout, bodyTimeout, writeTimeout, maxConnections,
-                count, transport, watchConfig);
+                count, transport, watchConfig, tls);
     }
 
     public ServerConfig withTransport(TransportKind kind) {
         return new ServerConfig(host, port, ioThreads, idleTimeout, shutdownTimeout, maxRequestLine,
                 maxHeaderSize, maxHeaders, maxChunkSize, headerTimeout, bodyTimeout, writeTimeout, maxConnections,
-                maxRequestsPerConnection, kind, watchConfig);
+                maxRequestsPerConnection, kind, watchConfig, tls);
     }
 
     public ServerConfig withWatchConfig(boolean watch) {
         return new ServerConfig(host, port, ioThreads, idleTimeout, shutdownTimeout, maxRequestLine,
                 maxHeaderSize, maxHeaders, maxChunkSize, headerTimeout, bodyTimeout, writeTimeout, maxConnections,
-                maxRequestsPerConnection, transport, watch);
+                maxRequestsPerConnection, transport, watch, tls);
+    }
+
+    /** Whether the listener speaks HTTPS. */
+    public boolean secure() {
+        return tls != null;
     }
 
     /** The same listening address: {@code host} and {@code port} as written (port 0 stays port 0). */

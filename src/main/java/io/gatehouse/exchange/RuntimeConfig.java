@@ -37,6 +37,8 @@ public final class RuntimeConfig {
     private final RouteMetrics unroutedMetrics;
     private final Map<Endpoint, TargetMetrics> targetMetrics;
     private final long generation;
+    /** The listener's TLS context when {@code server.tls} is set, built from it; null for cleartext. */
+    private final io.netty.handler.ssl.SslContext serverTls;
 
     private RuntimeConfig(GatewayConfig config, ApiKeys apiKeys, FilterChain entry,
                           Function<Route, FilterChain> routeChain, GatewayMetrics metrics,
@@ -68,9 +70,10 @@ public final class RuntimeConfig {
         }
         this.targetMetrics = byEndpoint;
         this.generation = 0;
+        this.serverTls = null;
     }
 
-    private RuntimeConfig(RuntimeConfig compiled, long generation) {
+    private RuntimeConfig(RuntimeConfig compiled, long generation, io.netty.handler.ssl.SslContext serverTls) {
         this.config = compiled.config;
         this.routes = compiled.routes;
         this.apiKeys = compiled.apiKeys;
@@ -83,12 +86,21 @@ public final class RuntimeConfig {
         this.unroutedMetrics = compiled.unroutedMetrics;
         this.targetMetrics = compiled.targetMetrics;
         this.generation = generation;
+        this.serverTls = serverTls;
     }
 
     /** This snapshot as the server publishes it: numbered as {@code /config} and the access log show it. */
     public RuntimeConfig withGeneration(long number) {
-        return new RuntimeConfig(this, number);
+        return new RuntimeConfig(this, number, serverTls);
     }
+
+    /** This snapshot with the listener's TLS context, built from its {@code server.tls}. */
+    public RuntimeConfig withServerTls(io.netty.handler.ssl.SslContext context) {
+        return new RuntimeConfig(this, generation, context);
+    }
+
+    /** The TLS context new client connections use; null when the listener speaks cleartext. */
+    public io.netty.handler.ssl.SslContext serverTls() { return serverTls; }
 
     /** The snapshot's generation: 1 at start, one more per successful reload; 0 when never published. */
     public long generation() { return generation; }

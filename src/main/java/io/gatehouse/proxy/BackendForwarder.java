@@ -19,6 +19,8 @@ public final class BackendForwarder implements Forwarder {
     private UpstreamRequest upstreamRequest;
     /** Made once per connection: the address text is the same for every request on it. */
     private String clientAddress;
+    /** Whether the client connection is TLS, for {@code X-Forwarded-Proto}; known at the first request. */
+    private boolean secure;
 
     /** @param clientSwitch how the client connection becomes a tunnel when a WebSocket upgrade succeeds */
     public BackendForwarder(BackendPools pools, ChannelHandlerContext client, ClientSwitch clientSwitch) {
@@ -37,9 +39,10 @@ public final class BackendForwarder implements Forwarder {
     public void forward(Exchange exchange, HttpRequest request, boolean complete) {
         if (clientAddress == null) {
             clientAddress = UpstreamRequest.peerAddress(client.channel().remoteAddress());
+            secure = client.pipeline().get(io.netty.handler.ssl.SslHandler.class) != null;
         }
-        upstreamRequest = new UpstreamRequest(client, clientAddress, exchange, request, pools, timer, complete,
-                clientSwitch);
+        upstreamRequest = new UpstreamRequest(client, clientAddress, secure, exchange, request, pools, timer,
+                complete, clientSwitch);
         upstreamRequest.start();
     }
 

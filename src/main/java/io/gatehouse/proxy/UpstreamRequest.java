@@ -37,6 +37,7 @@ final class UpstreamRequest {
     private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("X-Forwarded-Proto");
     private static final AsciiString X_FORWARDED_HOST = AsciiString.cached("X-Forwarded-Host");
     private static final AsciiString HTTP = AsciiString.cached("http");
+    private static final AsciiString HTTPS = AsciiString.cached("https");
     static final AsciiString X_CLIENT_NAME = AsciiString.cached("X-Client-Name");
 
     /** How an attempt failed before any of its response was relayed. */
@@ -81,7 +82,8 @@ final class UpstreamRequest {
     /** The client's request body ended (its last piece was read). */
     private boolean clientEnded;
 
-    UpstreamRequest(ChannelHandlerContext client, String clientAddress, Exchange exchange, HttpRequest request,
+    UpstreamRequest(ChannelHandlerContext client, String clientAddress, boolean secure, Exchange exchange,
+                    HttpRequest request,
                     BackendPools pools, BackendTimer timer, boolean complete, ClientSwitch clientSwitch) {
         this.client = client;
         this.clientSwitch = clientSwitch;
@@ -101,7 +103,7 @@ final class UpstreamRequest {
         this.expectContinue = HttpUtil.is100ContinueExpected(request);
         this.timeoutNanos = route.config().timeout().toNanos();
         this.clientHost = request.headers().get(HttpHeaderNames.HOST);
-        prepare(clientAddress);
+        prepare(clientAddress, secure);
     }
 
     boolean done() {
@@ -109,7 +111,7 @@ final class UpstreamRequest {
     }
 
     /** Rewrites the client's request head, in place, into what every attempt sends; the target parts come later. */
-    private void prepare(String clientAddress) {
+    private void prepare(String clientAddress, boolean secure) {
         HttpHeaders headers = request.headers();
         request.setProtocolVersion(HttpVersion.HTTP_1_1);
         // A key never reaches a backend, on open routes too, and a client never chooses the name the backend trusts.
@@ -126,7 +128,7 @@ final class UpstreamRequest {
                 headers.set(X_FORWARDED_FOR, clientAddress);
             }
         }
-        headers.set(X_FORWARDED_PROTO, HTTP);
+        headers.set(X_FORWARDED_PROTO, secure ? HTTPS : HTTP);
         if (clientHost != null) {
             headers.set(X_FORWARDED_HOST, clientHost);
         } else {

@@ -64,9 +64,14 @@ public final class ClientChannelInitializer extends ChannelInitializer<SocketCha
 
     @Override
     protected void initChannel(SocketChannel ch) {
-        ServerConfig server = config.get().config().server();
+        RuntimeConfig snapshot = config.get();
+        ServerConfig server = snapshot.config().server();
         ClientDeadlineHandler deadlines = new ClientDeadlineHandler(() -> config.get().config().server());
         ChannelPipeline pipeline = ch.pipeline();
+        if (snapshot.serverTls() != null) {
+            // Becomes the SslHandler for a TLS client; a plain-HTTP one is answered 400 and closed.
+            pipeline.addLast("tls", ServerTls.firstHandler(snapshot.serverTls(), server.tls().handshakeTimeout()));
+        }
         pipeline.addLast("first-byte", deadlines.rawBytesWatcher());
         pipeline.addLast("codec", new HttpServerCodec(new HttpDecoderConfig()
                 .setMaxInitialLineLength(server.maxRequestLine())

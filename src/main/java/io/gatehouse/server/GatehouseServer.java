@@ -118,7 +118,8 @@ public final class GatehouseServer implements AutoCloseable {
         metrics.cacheSize(() -> caches.current() == null ? 0 : caches.current().weight(),
                 () -> caches.current() == null ? 0 : caches.current().entries());
         HttpCache store = caches.storeFor(initial);
-        this.config.set(Filters.compile(initial, limiter, upstreams, metrics, store, jwt).withGeneration(1));
+        this.config.set(Filters.compile(initial, limiter, upstreams, metrics, store, jwt).withGeneration(1)
+                .withServerTls(ServerTls.context(initial.server().tls())));
         caches.committed(initial, store);
         limiter.retain(RateLimitPolicies.of(initial).all());
         this.configStatus = new ConfigStatus(1, Instant.now(), initial.operations().sourceSha256(), null, null);
@@ -174,7 +175,8 @@ public final class GatehouseServer implements AutoCloseable {
         ServerConfig server = current.config().server();
         pools = new BackendPools(current.config().backend(), transport.socketChannel(), resolver);
         listener = listen(server.host(), server.port());
-        LOG.info("Gatehouse listening on {}:{} ({} transport, {} routes)", server.host(), port(), transport.name(),
+        LOG.info("Gatehouse listening on {}:{} ({}, {} transport, {} routes)", server.host(), port(),
+                server.secure() ? "HTTPS with " + ServerTls.provider() : "cleartext HTTP", transport.name(),
                 current.routes().routes().size());
         var adminConfig = current.config().operations().admin();
         if (adminConfig.enabled()) {
@@ -344,7 +346,8 @@ public final class GatehouseServer implements AutoCloseable {
             }
             store = caches.storeFor(next);
             compiled = Filters.compile(next, nextLimiter, upstreams, metrics, store, jwt)
-                    .withGeneration(generation);
+                    .withGeneration(generation)
+                    .withServerTls(ServerTls.context(nextServer.tls()));
         } catch (RuntimeException e) {
             if (store != null && store != caches.current()) {
                 store.close();
