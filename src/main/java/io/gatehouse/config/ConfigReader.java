@@ -905,12 +905,9 @@ final class ConfigReader {
             return null;
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-        if (scheme.equals("https")) {
-            problems.at(node, "https upstreams are not supported yet");
-            return null;
-        }
-        if (!scheme.equals("http") || uri.isOpaque()) {
-            problems.at(node, "upstream must be an http:// URL like http://localhost:4001, got '" + text + "'");
+        if (!scheme.equals("http") && !scheme.equals("https") || uri.isOpaque()) {
+            problems.at(node, "upstream must be an http:// or https:// URL like http://localhost:4001, got '"
+                    + text + "'");
             return null;
         }
         if (uri.getHost() == null) {
@@ -930,7 +927,7 @@ final class ConfigReader {
             return null;
         }
         String basePath = uri.getRawPath().replaceAll("/+$", "");
-        return URI.create("http://" + uri.getRawAuthority() + basePath);
+        return URI.create(scheme + "://" + uri.getRawAuthority() + basePath);
     }
 
     private AuthMode authMode(YamlNode node) {
@@ -1435,11 +1432,65 @@ final class ConfigReader {
             int maxRequests = (int) integer(s.optional("max_requests"), "max_requests", 1, 1_000_000,
                     UpstreamConfig.DEFAULT_MAX_REQUESTS);
             RetryConfig retries = retries(s.section("retries"));
+            Section tlsSection = s.section("tls");
+            BackendTlsConfig tls = tlsSection.present() ? backendTls(tlsSection) : BackendTlsConfig.DEFAULT;
             s.rejectUnknownKeys();
-            if (targets.isEmpty() || breaker == null || retries == null) {
+            if (tlsSection.present() && !targets.isEmpty()
+                    && targets.stream().noneMatch(t -> "https".equals(t.url().getScheme()))) {
+                problems.at(s.optional("tls"), "tls applies to https:// targets, and upstream '" + printable(name)
+                        + "' has none");
+            }
+            if (targets.isEmpty() || breaker == null || retries == null || tls == null) {
                 return null;
             }
-            return new UpstreamConfig(name, targets, balance, healthCheck, breaker, maxRequests, retries, false);
+            return new UpstreamConfig(name, targets, balance, healthCheck, breaker, maxRequests, retries, false,
+                    tls);
+        }
+
+        /** {@code tls} of an upstream: {@code ca} read and parsed now, {@code server_name}, {@code verify}. */
+        private BackendTlsConfig backendTls(Section s) {
+            YamlNode caNode = s.optional("ca");
+            YamlNode nameNode = s.optional("server_name");
+            String serverName = string(nameNode, "server_name", null);
+            if (nameNode != null && serverName != null && !isHostName(serverName)) {
+                problems.at(nameNode, "server_name must be a DNS host name like api.internal, got '"
+                        + printable(serverName) + "'");
+                serverName = null;
+            }
+            boolean verify = bool(s.optional("verify"), "verify", true);
+            s.rejectUnknownKeys();
+            if (caNode == null) {
+                return new BackendTlsConfig(List.of(), null, serverName, verify);
+            }
+            java.nio.file.Path caPath = tlsPath(caNode, "ca");
+            String pem = caPath == null ? null : tlsFile(caNode, "ca", caPath);
+            if (pem == null) {
+                return null;
+            }
+            try {
+                return new BackendTlsConfig(PemFiles.certificates(pem), caPath, serverName, verify);
+            } catch (IllegalArgumentException e) {
+                problems.at(caNode, "ca " + caPath + " " + e.getMessage());
+                return null;
+            }
+        }
+
+        private static boolean isHostName(String name) {
+            if (name.isEmpty() || name.length() > 253) {
+                return false;
+            }
+            for (String label : name.split("\\.", -1)) {
+                if (label.isEmpty() || label.length() > 63 || label.startsWith("-") || label.endsWith("-")) {
+                    return false;
+                }
+                for (int i = 0; i < label.length(); i++) {
+                    char c = label.charAt(i);
+                    if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-')) {
+                        return false;
+                    }
+                }
+            }
+            return true;
         }
 
         private List<UpstreamConfig.Target> targets(YamlNode node) {

@@ -26,7 +26,8 @@ public record UpstreamConfig(
         CircuitBreakerConfig circuitBreaker,
         int maxRequests,
         RetryConfig retries,
-        boolean inline) {
+        boolean inline,
+        BackendTlsConfig tls) {
 
     public static final int DEFAULT_MAX_REQUESTS = 1024;
     public static final int MAX_WEIGHT = 100;
@@ -39,7 +40,12 @@ public record UpstreamConfig(
         ROUND_ROBIN
     }
 
-    /** One instance of the service: an http URL (host, port, optional base path) and its share of the traffic. */
+    /** Whether any target is an {@code https://} URL. */
+    public boolean anyHttps() {
+        return targets.stream().anyMatch(t -> "https".equals(t.url().getScheme()));
+    }
+
+    /** One instance of the service: an http or https URL (host, port, optional base path) and its share of the traffic. */
     public record Target(URI url, int weight) {
         public Target {
             Objects.requireNonNull(url, "url");
@@ -55,12 +61,20 @@ public record UpstreamConfig(
         Objects.requireNonNull(balance, "balance");
         Objects.requireNonNull(circuitBreaker, "circuitBreaker");
         Objects.requireNonNull(retries, "retries");
+        Objects.requireNonNull(tls, "tls");
         if (targets.isEmpty()) {
             throw new IllegalArgumentException("upstream " + name + " has no targets");
         }
         if (maxRequests < 1) {
             throw new IllegalArgumentException("maxRequests must be positive: " + maxRequests);
         }
+    }
+
+    /** An upstream whose https targets, if any, are checked against the JDK's trust store. */
+    public UpstreamConfig(String name, List<Target> targets, Balance balance, HealthCheckConfig healthCheck,
+                          CircuitBreakerConfig circuitBreaker, int maxRequests, RetryConfig retries, boolean inline) {
+        this(name, targets, balance, healthCheck, circuitBreaker, maxRequests, retries, inline,
+                BackendTlsConfig.DEFAULT);
     }
 
     /** The upstream of a route that lists its URLs itself: weight 1 each, every option at its default. */

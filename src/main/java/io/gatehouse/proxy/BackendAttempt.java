@@ -145,7 +145,10 @@ final class BackendAttempt {
         if (!future.isSuccess()) {
             Throwable cause = future.cause();
             LOG.debug("connect to {} failed: {}", pool.address(), cause.toString());
-            if (cause instanceof ConnectTimeoutException) {
+            if (cause instanceof BackendPool.BackendTlsException tls) {
+                pool.warnTlsFailure(tls);
+                fail(UpstreamRequest.Failure.CONNECT_FAILURE, "backend TLS handshake failed");
+            } else if (cause instanceof ConnectTimeoutException) {
                 fail(UpstreamRequest.Failure.CONNECT_TIMEOUT, "backend connect timeout");
             } else {
                 fail(UpstreamRequest.Failure.CONNECT_FAILURE, "backend connect failed");

@@ -26,6 +26,11 @@ import java.util.concurrent.TimeUnit;
  */
 final class BackendPool {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BackendPool.class);
+
+    /** An https backend that takes longer than this to finish its handshake counts as unreachable. */
+    static final long TLS_HANDSHAKE_TIMEOUT_MILLIS = 10_000;
+
     private final EventLoop loop;
     private final BackendAddress address;
     private final BackendPools pools;
@@ -38,6 +43,8 @@ final class BackendPool {
     private long sweepPeriodNanos;
     /** No config uses this backend any more: connections coming back are closed. */
     private boolean retired;
+    /** When a failed TLS handshake was last logged, so a broken certificate warns once a minute, not per request. */
+    private long lastTlsWarningNanos;
     /** {@code idle.size()} as last seen on the loop, for the connection gauge read by the scrape thread. */
     private volatile int idleCount;
 
@@ -60,6 +67,12 @@ final class BackendPool {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        if (address.secure()) {
+                            io.netty.handler.ssl.SslHandler tls = pools.tlsContext(address.tls())
+                                    .newHandler(ch.alloc(), address.serverName(), address.port());
+                            tls.setHandshakeTimeoutMillis(TLS_HANDSHAKE_TIMEOUT_MILLIS);
+                            ch.pipeline().addLast("tls", tls);
+                        }
                         ch.pipeline()
                                 .addLast("codec", new BackendCodec(new HttpDecoderConfig()
                                         .setMaxInitialLineLength(16 * 1024)
@@ -106,9 +119,56 @@ final class BackendPool {
         return null;
     }
 
+    /**
+     * A new connection; for an https backend the future completes once the TLS handshake has, so that a
+     * handshake failure is a connect failure (nothing of the request was sent).
+     */
     ChannelFuture connect() {
         current();
-        return bootstrap.connect();
+        ChannelFuture tcp = bootstrap.connect();
+        if (!address.secure()) {
+            return tcp;
+        }
+        io.netty.channel.ChannelPromise ready = tcp.channel().newPromise();
+        tcp.addListener((ChannelFuture f) -> {
+            if (!f.isSuccess()) {
+                ready.tryFailure(f.cause());
+                return;
+            }
+            f.channel().pipeline().get(io.netty.handler.ssl.SslHandler.class).handshakeFuture().addListener(h -> {
+                if (h.isSuccess()) {
+                    ready.trySuccess();
+                } else {
+                    ready.tryFailure(new BackendTlsException(address, h.cause()));
+                    f.channel().close();
+                }
+            });
+        });
+        return ready;
+    }
+
+    /** Logs a failed handshake with this backend, at most once a minute per loop. */
+    void warnTlsFailure(BackendTlsException failure) {
+        long now = System.nanoTime();
+        if (lastTlsWarningNanos == 0 || now - lastTlsWarningNanos > TimeUnit.MINUTES.toNanos(1)) {
+            lastTlsWarningNanos = now;
+            LOG.warn("{}", failure.getMessage());
+        }
+    }
+
+    /** The TLS handshake with an https backend failed: its certificate, its protocols, or the connection. */
+    static final class BackendTlsException extends javax.net.ssl.SSLException {
+        BackendTlsException(BackendAddress address, Throwable cause) {
+            super("TLS handshake with " + address + " failed: " + rootMessage(cause), cause);
+        }
+
+        private static String rootMessage(Throwable cause) {
+            Throwable root = cause;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+        }
     }
 
     /** Takes back a connection whose exchange ended clean, or closes it when the pool is full or retired. */

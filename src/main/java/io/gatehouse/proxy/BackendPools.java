@@ -36,6 +36,9 @@ public final class BackendPools {
     private final AddressResolverGroup<InetSocketAddress> resolver;
     private volatile Settings settings;
     private final Queue<BackendPool> all = new ConcurrentLinkedQueue<>();
+    /** One client TLS context per distinct {@code upstreams.*.tls}, shared by every loop's pools. */
+    private final java.util.concurrent.ConcurrentMap<io.gatehouse.config.BackendTlsConfig,
+            io.netty.handler.ssl.SslContext> tlsContexts = new java.util.concurrent.ConcurrentHashMap<>();
     private final FastThreadLocal<Map<BackendAddress, BackendPool>> perLoop = new FastThreadLocal<>() {
         @Override
         protected Map<BackendAddress, BackendPool> initialValue() {
@@ -54,6 +57,37 @@ public final class BackendPools {
         this.channelClass = null;
         this.resolver = null;
         this.settings = fixed;
+    }
+
+    /**
+     * The client context for https targets checked with {@code tls}: OpenSSL where it loads, TLS 1.3 and 1.2,
+     * judged by {@link io.gatehouse.upstream.BackendTrust}. Built on first use; {@link #prepareTls} builds the
+     * ones a config needs before its requests arrive, off the event loops.
+     */
+    io.netty.handler.ssl.SslContext tlsContext(io.gatehouse.config.BackendTlsConfig tls) {
+        return tlsContexts.computeIfAbsent(tls, t -> {
+            try {
+                return io.netty.handler.ssl.SslContextBuilder.forClient()
+                        .sslProvider(io.netty.handler.ssl.OpenSsl.isAvailable()
+                                ? io.netty.handler.ssl.SslProvider.OPENSSL : io.netty.handler.ssl.SslProvider.JDK)
+                        .protocols("TLSv1.3", "TLSv1.2")
+                        .trustManager(io.gatehouse.upstream.BackendTrust.trustManager(t))
+                        // The trust manager checks the name itself, against server_name when one is set.
+                        .endpointIdentificationAlgorithm(null)
+                        .build();
+            } catch (javax.net.ssl.SSLException e) {
+                throw new IllegalStateException("cannot build the TLS context for " + t + ": " + e.getMessage(), e);
+            }
+        });
+    }
+
+    /** Builds the TLS contexts of {@code addresses} now; call off the event loops, at start and on reload. */
+    public void prepareTls(Iterable<BackendAddress> addresses) {
+        for (BackendAddress address : addresses) {
+            if (address.secure()) {
+                tlsContext(address.tls());
+            }
+        }
     }
 
     /** Pools with these settings and a template of the caller's, for tests of one pool. */

@@ -174,6 +174,7 @@ public final class GatehouseServer implements AutoCloseable {
         RuntimeConfig current = config.get();
         ServerConfig server = current.config().server();
         pools = new BackendPools(current.config().backend(), transport.socketChannel(), resolver);
+        pools.prepareTls(addresses(current));
         listener = listen(server.host(), server.port());
         LOG.info("Gatehouse listening on {}:{} ({}, {} transport, {} routes)", server.host(), port(),
                 server.secure() ? "HTTPS with " + ServerTls.provider() : "cleartext HTTP", transport.name(),
@@ -348,6 +349,7 @@ public final class GatehouseServer implements AutoCloseable {
             compiled = Filters.compile(next, nextLimiter, upstreams, metrics, store, jwt)
                     .withGeneration(generation)
                     .withServerTls(ServerTls.context(nextServer.tls()));
+            pools.prepareTls(addresses(compiled));
         } catch (RuntimeException e) {
             if (store != null && store != caches.current()) {
                 store.close();
@@ -396,9 +398,7 @@ public final class GatehouseServer implements AutoCloseable {
             }, LIMITER_RETIREMENT.toMillis(), TimeUnit.MILLISECONDS);
         }
         compiled.retainMetrics();
-        java.util.Set<io.gatehouse.upstream.BackendAddress> addresses = new java.util.HashSet<>();
-        compiled.forEachTarget((handle, endpoint) -> addresses.add(endpoint.address()));
-        pools.retain(addresses);
+        pools.retain(addresses(compiled));
         if (nextListener != null) {
             LOG.info("Gatehouse listening on {}:{}; {} stops accepting in {} ms and its connections close after"
                     + " their current response", nextListener.host(), nextListener.port(), previousListener,
@@ -412,6 +412,13 @@ public final class GatehouseServer implements AutoCloseable {
             LOG.warn("{} changed: take{} effect after a restart; the rest of the config is reloaded",
                     String.join(", ", restartOnly), restartOnly.size() == 1 ? "s" : "");
         }
+    }
+
+    /** Every backend {@code snapshot} sends requests to. */
+    private static java.util.Set<io.gatehouse.upstream.BackendAddress> addresses(RuntimeConfig snapshot) {
+        java.util.Set<io.gatehouse.upstream.BackendAddress> addresses = new java.util.HashSet<>();
+        snapshot.forEachTarget((handle, endpoint) -> addresses.add(endpoint.address()));
+        return addresses;
     }
 
     /** A listener for a reload: bound now, or a refusal that names the address. */

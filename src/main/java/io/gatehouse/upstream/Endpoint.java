@@ -20,8 +20,12 @@ public final class Endpoint {
     private volatile boolean healthy = true;
 
     Endpoint(URI url, int weight, CircuitBreakerConfig breaker) {
+        this(url, weight, breaker, io.gatehouse.config.BackendTlsConfig.DEFAULT);
+    }
+
+    Endpoint(URI url, int weight, CircuitBreakerConfig breaker, io.gatehouse.config.BackendTlsConfig tls) {
         this.url = url;
-        this.address = BackendAddress.of(url);
+        this.address = BackendAddress.of(url, tls);
         this.weight = weight;
         this.breaker = new CircuitBreaker(breaker);
     }

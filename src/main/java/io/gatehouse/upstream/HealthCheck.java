@@ -38,7 +38,7 @@ final class HealthCheck {
         this.client = client;
         this.scheduler = scheduler;
         URI url = endpoint.url();
-        this.request = HttpRequest.newBuilder(URI.create("http://" + url.getRawAuthority() + config.path()))
+        this.request = HttpRequest.newBuilder(URI.create(url.getScheme() + "://" + url.getRawAuthority() + config.path()))
                 .timeout(config.timeout())
                 .header("User-Agent", "gatehouse-health-check")
                 .GET()

@@ -23,12 +23,18 @@ import java.util.function.LongSupplier;
  */
 public final class Upstreams implements AutoCloseable {
 
-    private record Key(String upstream, URI url) {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Upstreams.class);
+
+    private record Key(String upstream, URI url, io.gatehouse.config.BackendTlsConfig tls) {
     }
 
     private final LongSupplier clock;
     private final ScheduledExecutorService scheduler;
-    private final Map<Duration, HttpClient> clients = new HashMap<>();
+    /** The health checks' clients, by timeout and, for https targets, TLS settings (null for http). */
+    private final Map<ClientKey, HttpClient> clients = new HashMap<>();
+
+    private record ClientKey(Duration timeout, io.gatehouse.config.BackendTlsConfig tls) {
+    }
     private Map<Key, Endpoint> endpoints = new HashMap<>();
     private Map<Key, HealthCheck> checks = new HashMap<>();
     private boolean closed;
@@ -58,12 +64,16 @@ public final class Upstreams implements AutoCloseable {
         Map<Key, HealthCheck> nextChecks = new HashMap<>();
         Map<String, Upstream> upstreams = new LinkedHashMap<>();
         for (UpstreamConfig uc : config.allUpstreams()) {
+            if (uc.anyHttps() && !uc.tls().verify()) {
+                LOG.warn("upstream {}: tls.verify is false: the certificates of its https targets are not checked,"
+                        + " so anyone on the network path can pose as them", uc.name());
+            }
             List<Endpoint> list = new java.util.ArrayList<>();
             for (UpstreamConfig.Target target : uc.targets()) {
-                Key key = new Key(uc.name(), target.url());
+                Key key = new Key(uc.name(), target.url(), uc.tls());
                 Endpoint endpoint = endpoints.get(key);
                 if (endpoint == null) {
-                    endpoint = new Endpoint(target.url(), target.weight(), uc.circuitBreaker());
+                    endpoint = new Endpoint(target.url(), target.weight(), uc.circuitBreaker(), uc.tls());
                 } else {
                     endpoint.reconfigure(target.weight(), uc.circuitBreaker());
                 }
@@ -100,11 +110,18 @@ public final class Upstreams implements AutoCloseable {
         if (running != null && running.config().equals(config)) {
             return running;
         }
-        HttpClient client = clients.computeIfAbsent(config.timeout(), timeout -> HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(timeout)
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build());
+        HttpClient client = clients.computeIfAbsent(new ClientKey(config.timeout(), endpoint.address().tls()),
+                k -> {
+                    HttpClient.Builder builder = HttpClient.newBuilder()
+                            .version(HttpClient.Version.HTTP_1_1)
+                            .connectTimeout(k.timeout())
+                            .followRedirects(HttpClient.Redirect.NEVER);
+                    if (k.tls() != null) {
+                        // The same judgement of the certificate as the proxied requests get.
+                        builder.sslContext(BackendTrust.sslContext(k.tls()));
+                    }
+                    return builder.build();
+                });
         HealthCheck check = new HealthCheck(key.upstream(), endpoint, config, client, scheduler);
         check.start();
         return check;

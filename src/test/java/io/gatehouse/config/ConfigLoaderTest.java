@@ -274,16 +274,19 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void reportsHttpsUpstreamsAsNotSupportedYet() {
-        assertThat(problems("routes:\n  - prefix: /api\n    upstream: https://example.com\n")).containsExactly(
-                "gateway.yaml:3:15: https upstreams are not supported yet (at /routes/0/upstream)");
+    void takesAnHttpsUpstreamWithItsDefaultPort() throws ConfigException {
+        var route = ConfigLoader.parse("routes:\n  - prefix: /api\n    upstream: https://example.com/v1/\n",
+                "gateway.yaml", java.util.Map.of()).routes().get(0);
+        assertThat(route.upstream().urls()).containsExactly(java.net.URI.create("https://example.com/v1"));
+        assertThat(route.upstream().tls()).isEqualTo(BackendTlsConfig.DEFAULT);
+        assertThat(io.gatehouse.upstream.BackendAddress.of(route.upstream().urls().get(0)).port()).isEqualTo(443);
     }
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-            "localhost:4001       | upstream must be an http:// URL like http://localhost:4001, got 'localhost:4001'",
-            "ftp://h              | upstream must be an http:// URL like http://localhost:4001, got 'ftp://h'",
-            "/relative            | upstream must be an http:// URL like http://localhost:4001, got '/relative'",
+            "localhost:4001       | upstream must be an http:// or https:// URL like http://localhost:4001, got 'localhost:4001'",
+            "ftp://h              | upstream must be an http:// or https:// URL like http://localhost:4001, got 'ftp://h'",
+            "/relative            | upstream must be an http:// or https:// URL like http://localhost:4001, got '/relative'",
             "http://              | upstream 'http://' is not a valid URL: Expected authority",
             "http://a b           | upstream 'http://a b' is not a valid URL: Illegal character in authority",
             "http://local_host    | upstream 'http://local_host' has no valid host name",
@@ -522,7 +525,8 @@ class ConfigLoaderTest {
                             f + ":14:14: timeout: invalid duration 'soon'; write a whole number followed by ms, s,"
                                     + " m or h, like 250ms, 10s, 5m or 1h (at /routes/0/timeout)",
                             f + ":15:13: duplicate prefix '/api', already used by /routes/0 (at /routes/1/prefix)",
-                            f + ":16:15: https upstreams are not supported yet (at /routes/1/upstream)");
+                            f + ":16:15: upstream must be an http:// or https:// URL like http://localhost:4001,"
+                                    + " got 'ftp://example.com' (at /routes/1/upstream)");
                     assertThat(e.getMessage()).isEqualTo(String.join("\n", e.problems()));
                 });
     }

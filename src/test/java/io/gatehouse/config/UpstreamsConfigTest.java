@@ -136,7 +136,7 @@ class UpstreamsConfigTest {
                 "gateway.yaml:4:47: weight must be between 1 and 100, got 101 (at /upstreams/users/targets/0/weight)",
                 "gateway.yaml:5:9: target http://127.0.0.1:4001 is listed twice (first at line 4)"
                         + " (at /upstreams/users/targets/1)",
-                "gateway.yaml:6:9: upstream must be an http:// URL like http://localhost:4001, got 'ftp://x'"
+                "gateway.yaml:6:9: upstream must be an http:// or https:// URL like http://localhost:4001, got 'ftp://x'"
                         + " (at /upstreams/users/targets/2)",
                 "gateway.yaml:7:14: balance must be least_request or round_robin, got 'random'"
                         + " (at /upstreams/users/balance)",
@@ -153,7 +153,7 @@ class UpstreamsConfigTest {
                 "gateway.yaml:17:15: budget must be a percentage from 0% to 100%, like 20%, got '120%'"
                         + " (at /upstreams/users/retries/budget)",
                 "gateway.yaml:18:5: unknown key 'colour'; allowed keys are targets, balance, health_check,"
-                        + " circuit_breaker, max_requests, retries (at /upstreams/users/colour)",
+                        + " circuit_breaker, max_requests, retries, tls (at /upstreams/users/colour)",
                 "gateway.yaml:19:3: upstream name 'bad name!' must be 1 to 64 letters, digits, '_', '-' or '.'"
                         + " (at /upstreams/bad name!)");
     }
@@ -173,5 +173,60 @@ class UpstreamsConfigTest {
 
     private static List<String> problems(String yaml) {
         return ConfigProblems.of(yaml);
+    }
+
+    @Test
+    void readsAnUpstreamsTlsAndRefusesWhatCannotWork(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        io.gatehouse.testing.TestCertificates ca = io.gatehouse.testing.TestCertificates.authority();
+        java.nio.file.Path caFile = ca.writeAuthority(dir);
+        String good = """
+                upstreams:
+                  secure:
+                    targets: [https://10.0.0.5:8443]
+                    tls:
+                      ca: %s
+                      server_name: api.internal
+                      verify: true
+                routes:
+                  - prefix: /api
+                    upstream: secure
+                """.formatted(caFile);
+        BackendTlsConfig tls = ConfigLoader.parse(good, "gateway.yaml", java.util.Map.of()).routes().get(0)
+                .upstream().tls();
+        assertThat(tls.ca()).hasSize(1);
+        assertThat(tls.caFile()).isEqualTo(caFile);
+        assertThat(tls.serverName()).isEqualTo("api.internal");
+        assertThat(tls.verify()).isTrue();
+
+        java.util.List<String> problems = problemsOf("""
+                upstreams:
+                  plain:
+                    targets: [http://10.0.0.5:8080]
+                    tls: {verify: false}
+                  named:
+                    targets: [https://10.0.0.6:8443]
+                    tls: {server_name: "not a name", ca: %s}
+                routes:
+                  - prefix: /api
+                    upstream: plain
+                  - prefix: /other
+                    upstream: named
+                """.formatted(dir.resolve("missing.pem")));
+        assertThat(problems).containsExactly(
+                "gateway.yaml:4:10: tls applies to https:// targets, and upstream 'plain' has none (at /upstreams/plain/tls)",
+                "gateway.yaml:7:24: server_name must be a DNS host name like api.internal, got 'not a name'"
+                        + " (at /upstreams/named/tls/server_name)",
+                "gateway.yaml:7:42: ca " + dir.resolve("missing.pem") + " cannot be read: no such file"
+                        + " (at /upstreams/named/tls/ca)");
+    }
+
+    private static java.util.List<String> problemsOf(String yaml) {
+        try {
+            ConfigLoader.parse(yaml, "gateway.yaml", java.util.Map.of());
+        } catch (ConfigException e) {
+            return e.problems();
+        }
+        throw new AssertionError("expected problems for\n" + yaml);
     }
 }

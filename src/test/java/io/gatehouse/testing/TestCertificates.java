@@ -42,6 +42,26 @@ public final class TestCertificates {
         }
     }
 
+    /** A leaf for the DNS name {@code dnsName} only, valid for a year. */
+    public X509Bundle leafFor(String dnsName) {
+        try {
+            return new CertificateBuilder().subject("CN=" + dnsName).ecp256()
+                    .notBefore(Instant.now().minus(1, ChronoUnit.HOURS)).notAfter(Instant.now().plus(365, ChronoUnit.DAYS))
+                    .addSanDnsName(dnsName).addExtendedKeyUsageServerAuth().buildIssuedBy(ca);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Writes this CA's certificate to {@code dir/ca.pem}, for {@code upstreams.*.tls.ca}. */
+    public Path writeAuthority(Path dir) {
+        try {
+            return Files.writeString(dir.resolve("ca.pem"), ca.getCertificatePEM());
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** A leaf valid for a year. */
     public X509Bundle leaf(String name) {
         return leaf(name, Instant.now().plus(365, ChronoUnit.DAYS));
