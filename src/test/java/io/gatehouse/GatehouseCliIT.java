@@ -47,7 +47,7 @@ class GatehouseCliIT {
               window: 10sec
             routes:
               - prefix: /api/users
-                upstream: https://localhost:4001
+                upstream: ftp://localhost:4001
                 prefx: /x
             """;
 
