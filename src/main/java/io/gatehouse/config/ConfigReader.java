@@ -163,10 +163,22 @@ final class ConfigReader {
         TransportKind transport = transport(s.optional("transport"));
         boolean watchConfig = bool(s.optional("watch_config"), "watch_config", ServerConfig.DEFAULT_WATCH_CONFIG);
         TlsConfig tls = tls(s.section("tls"));
+        YamlNode http2Node = s.optional("http2");
+        boolean http2 = bool(http2Node, "http2", true);
+        if (http2Node != null && http2 && s.optional("tls") == null) {
+            problems.at(http2Node, "http2 (h2 by ALPN) needs tls; for cleartext HTTP/2 set h2c: true");
+        }
+        boolean h2c = bool(s.optional("h2c"), "h2c", false);
+        YamlNode h2cNode = s.optional("h2c");
+        if (h2cNode != null && h2c && s.optional("tls") != null) {
+            problems.at(h2cNode, "h2c is cleartext HTTP/2; a listener with tls offers h2 by ALPN instead");
+        }
+        int maxStreams = (int) integer(s.optional("http2_max_streams"), "http2_max_streams", 1,
+                Http2Config.MAX_STREAMS, Http2Config.DEFAULT_MAX_STREAMS);
         s.rejectUnknownKeys();
         return new ServerConfig(host, port, ioThreads, idle, shutdown, maxRequestLine, maxHeaderSize, maxHeaders,
                 maxChunkSize, headerTimeout, bodyTimeout, writeTimeout, maxConnections, maxRequests, transport,
-                watchConfig, tls);
+                watchConfig, tls, new Http2Config(http2, h2c, maxStreams));
     }
 
     /**

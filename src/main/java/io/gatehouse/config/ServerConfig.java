@@ -32,6 +32,7 @@ import java.util.Objects;
  * @param watchConfig              reload the config file when it changes on disk ({@code watch_config}); SIGHUP
  *                                 and the admin {@code POST /reload} work either way
  * @param tls                      {@code tls}: the listener speaks HTTPS with this certificate; null for cleartext
+ * @param http2                    HTTP/2 from clients: h2 over TLS, h2c by prior knowledge, the stream limit
  */
 public record ServerConfig(
         String host,
@@ -50,7 +51,8 @@ public record ServerConfig(
         int maxRequestsPerConnection,
         TransportKind transport,
         boolean watchConfig,
-        TlsConfig tls) {
+        TlsConfig tls,
+        Http2Config http2) {
 
     public static final String DEFAULT_HOST = "0.0.0.0";
     /** Port 0 asks the operating system for any free port; tests use it. */
@@ -82,6 +84,7 @@ public record ServerConfig(
         Objects.requireNonNull(bodyTimeout, "bodyTimeout");
         Objects.requireNonNull(writeTimeout, "writeTimeout");
         Objects.requireNonNull(transport, "transport");
+        Objects.requireNonNull(http2, "http2");
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port out of range: " + port);
         }
@@ -101,6 +104,16 @@ public record ServerConfig(
         if (maxRequestsPerConnection < 0) {
             throw new IllegalArgumentException("negative maxRequestsPerConnection: " + maxRequestsPerConnection);
         }
+    }
+
+    /** Every setting but HTTP/2's, at their defaults. */
+    public ServerConfig(String host, int port, int ioThreads, Duration idleTimeout, Duration shutdownTimeout,
+                        int maxRequestLine, int maxHeaderSize, int maxHeaders, int maxChunkSize,
+                        Duration headerTimeout, Duration bodyTimeout, Duration writeTimeout, int maxConnections,
+                        int maxRequestsPerConnection, TransportKind transport, boolean watchConfig, TlsConfig tls) {
+        this(host, port, ioThreads, idleTimeout, shutdownTimeout, maxRequestLine, maxHeaderSize, maxHeaders,
+                maxChunkSize, headerTimeout, bodyTimeout, writeTimeout, maxConnections, maxRequestsPerConnection,
+                transport, watchConfig, tls, Http2Config.DEFAULT);
     }
 
     /** Every setting but {@code tls}: cleartext. */
@@ -150,85 +163,90 @@ public record ServerConfig(
     public ServerConfig withPort(int newPort) {
         return new ServerConfig(host, newPort, ioThreads, idleTimeout, shutdownTimeout, maxRequestLine,
                 maxHeaderSize, maxHeaders, maxChunkSize, headerTimeout, bodyTimeout, writeTimeout, maxConnections,
-                maxRequestsPerConnection, transport, watchConfig, tls);
+                maxRequestsPerConnection, transport, watchConfig, tls, http2);
     }
 
     public ServerConfig withIdleTimeout(Duration timeout) {
         return new ServerConfig(host, port, ioThreads, timeout, shutdownTimeout, maxRequestLine,
                 maxHeaderSize, maxHeaders, maxChunkSize, headerTimeout, bodyTimeout, writeTimeout, maxConnections,
-                maxRequestsPerConnection, transport, watchConfig, tls);
+                maxRequestsPerConnection, transport, watchConfig, tls, http2);
     }
 
     public ServerConfig withShutdownTimeout(Duration timeout) {
         return new ServerConfig(host, port, ioThreads, idleTimeout, timeout, maxRequestLine,
                 maxHeaderSize, maxHeaders, maxChunkSize, headerTimeout, bodyTimeout, writeTimeout, maxConnections,
-                maxRequestsPerConnection, transport, watchConfig, tls);
+                maxRequestsPerConnection, transport, watchConfig, tls, http2);
     }
 
     public ServerConfig withMaxRequestLine(int bytes) {
         return new ServerConfig(host, port, ioThreads, idleTimeout, shutdownTimeout, bytes,
                 maxHeaderSize, maxHeaders, maxChunkSize, headerTimeout, bodyTimeout, writeTimeout, maxConnections,
-                maxRequestsPerConnection, transport, watchConfig, tls);
+                maxRequestsPerConnection, transport, watchConfig, tls, http2);
     }
 
     public ServerConfig withMaxHeaderSize(int bytes) {
         return new ServerConfig(host, port, ioThreads, idleTimeout, shutdownTimeout, maxRequestLine,
                 bytes, maxHeaders, maxChunkSize, headerTimeout, bodyTimeout, writeTimeout, maxConnections,
-                maxRequestsPerConnection, transport, watchConfig, tls);
+                maxRequestsPerConnection, transport, watchConfig, tls, http2);
     }
 
     public ServerConfig withMaxHeaders(int count) {
         return new ServerConfig(host, port, ioThreads, idleTimeout, shutdownTimeout, maxRequestLine,
                 maxHeaderSize, count, maxChunkSize, headerTimeout, bodyTimeout, writeTimeout, maxConnections,
-                maxRequestsPerConnection, transport, watchConfig, tls);
+                maxRequestsPerConnection, transport, watchConfig, tls, http2);
     }
 
     public ServerConfig withMaxChunkSize(int bytes) {
         return new ServerConfig(host, port, ioThreads, idleTimeout, shutdownTimeout, maxRequestLine,
                 maxHeaderSize, maxHeaders, bytes, headerTimeout, bodyTimeout, writeTimeout, maxConnections,
-                maxRequestsPerConnection, transport, watchConfig, tls);
+                maxRequestsPerConnection, transport, watchConfig, tls, http2);
     }
 
     public ServerConfig withHeaderTimeout(Duration timeout) {
         return new ServerConfig(host, port, ioThreads, idleTimeout, shutdownTimeout, maxRequestLine,
                 maxHeaderSize, maxHeaders, maxChunkSize, timeout, bodyTimeout, writeTimeout, maxConnections,
-                maxRequestsPerConnection, transport, watchConfig, tls);
+                maxRequestsPerConnection, transport, watchConfig, tls, http2);
     }
 
     public ServerConfig withBodyTimeout(Duration timeout) {
         return new ServerConfig(host, port, ioThreads, idleTimeout, shutdownTimeout, maxRequestLine,
                 maxHeaderSize, maxHeaders, maxChunkSize, headerTimeout, timeout, writeTimeout, maxConnections,
-                maxRequestsPerConnection, transport, watchConfig, tls);
+                maxRequestsPerConnection, transport, watchConfig, tls, http2);
     }
 
     public ServerConfig withWriteTimeout(Duration timeout) {
         return new ServerConfig(host, port, ioThreads, idleTimeout, shutdownTimeout, maxRequestLine,
                 maxHeaderSize, maxHeaders, maxChunkSize, headerTimeout, bodyTimeout, timeout, maxConnections,
-                maxRequestsPerConnection, transport, watchConfig, tls);
+                maxRequestsPerConnection, transport, watchConfig, tls, http2);
     }
 
     public ServerConfig withMaxConnections(int count) {
         return new ServerConfig(host, port, ioThreads, idleTimeout, shutdownTimeout, maxRequestLine,
                 maxHeaderSize, maxHeaders, maxChunkSize, headerTimeout, bodyTimeout, writeTimeout, count,
-                maxRequestsPerConnection, transport, watchConfig, tls);
+                maxRequestsPerConnection, transport, watchConfig, tls, http2);
     }
 
     public ServerConfig withMaxRequestsPerConnection(int count) {
         return new ServerConfig(host, port, ioThreads, idleTimeout, shutdownTimeout, maxRequestLine,
                 maxHeaderSize, maxHeaders, maxChunkSize, headerTimeout, bodyTimeout, writeTimeout, maxConnections,
-                count, transport, watchConfig, tls);
+                count, transport, watchConfig, tls, http2);
     }
 
     public ServerConfig withTransport(TransportKind kind) {
         return new ServerConfig(host, port, ioThreads, idleTimeout, shutdownTimeout, maxRequestLine,
                 maxHeaderSize, maxHeaders, maxChunkSize, headerTimeout, bodyTimeout, writeTimeout, maxConnections,
-                maxRequestsPerConnection, kind, watchConfig, tls);
+                maxRequestsPerConnection, kind, watchConfig, tls, http2);
     }
 
     public ServerConfig withWatchConfig(boolean watch) {
         return new ServerConfig(host, port, ioThreads, idleTimeout, shutdownTimeout, maxRequestLine,
                 maxHeaderSize, maxHeaders, maxChunkSize, headerTimeout, bodyTimeout, writeTimeout, maxConnections,
-                maxRequestsPerConnection, transport, watch, tls);
+                maxRequestsPerConnection, transport, watch, tls, http2);
+    }
+
+    /** Whether a TLS client may choose h2 by ALPN. */
+    public boolean h2OverTls() {
+        return tls != null && http2.overTls();
     }
 
     /** Whether the listener speaks HTTPS. */

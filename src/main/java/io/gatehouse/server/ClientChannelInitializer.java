@@ -66,12 +66,25 @@ public final class ClientChannelInitializer extends ChannelInitializer<SocketCha
     protected void initChannel(SocketChannel ch) {
         RuntimeConfig snapshot = config.get();
         ServerConfig server = snapshot.config().server();
-        ClientDeadlineHandler deadlines = new ClientDeadlineHandler(() -> config.get().config().server());
         ChannelPipeline pipeline = ch.pipeline();
         if (snapshot.serverTls() != null) {
             // Becomes the SslHandler for a TLS client; a plain-HTTP one is answered 400 and closed.
             pipeline.addLast("tls", ServerTls.firstHandler(snapshot.serverTls(), server.tls().handshakeTimeout()));
+            if (server.h2OverTls()) {
+                // HTTP/1.1 or HTTP/2, as the handshake's ALPN chose: the handlers come once it is done.
+                pipeline.addLast("alpn", new Http2Connections.ProtocolChoice(this, server));
+                return;
+            }
+        } else if (server.http2().h2c()) {
+            pipeline.addLast("h2c-detect", new Http2Connections.PriorKnowledge(this, server));
+            return;
         }
+        http1(pipeline, server);
+    }
+
+    /** The HTTP/1.1 handlers, after TLS when there is TLS. */
+    void http1(ChannelPipeline pipeline, ServerConfig server) {
+        ClientDeadlineHandler deadlines = new ClientDeadlineHandler(() -> config.get().config().server());
         pipeline.addLast("first-byte", deadlines.rawBytesWatcher());
         pipeline.addLast("codec", new HttpServerCodec(new HttpDecoderConfig()
                 .setMaxInitialLineLength(server.maxRequestLine())
@@ -86,6 +99,24 @@ public final class ClientChannelInitializer extends ChannelInitializer<SocketCha
         pipeline.addLast(IDLE, idleHandler(server));
         pipeline.addLast("deadlines", deadlines);
         pipeline.addLast("connection", new ClientConnectionHandler(config, draining));
+        exchangeHandlers(pipeline);
+    }
+
+    /**
+     * The handlers of one HTTP/2 stream, after the codec that turns its frames into HTTP/1.1 messages: the same
+     * request/response cycle, finisher, cache and exchange as a HTTP/1.1 connection, so every policy applies alike.
+     * A stream has no request head to time (its headers arrive as one frame), and its body deadline, write timeout
+     * and idle timeout are the connection settings.
+     */
+    void http2Stream(ChannelPipeline pipeline, ServerConfig server) {
+        pipeline.addLast("flow", new ReadOnDemandHandler());
+        pipeline.addLast(IDLE, idleHandler(server));
+        pipeline.addLast("deadlines", new ClientDeadlineHandler(() -> config.get().config().server()));
+        pipeline.addLast("connection", new ClientConnectionHandler(config, draining));
+        exchangeHandlers(pipeline);
+    }
+
+    private void exchangeHandlers(ChannelPipeline pipeline) {
         pipeline.addLast("finisher", finisher);
         pipeline.addLast("cache", CacheRecorder.INSTANCE);
         pipeline.addLast("exchange", new ExchangeHandler(client -> new BackendForwarder(pools, client, TO_TUNNEL)));

@@ -119,7 +119,7 @@ public final class GatehouseServer implements AutoCloseable {
                 () -> caches.current() == null ? 0 : caches.current().entries());
         HttpCache store = caches.storeFor(initial);
         this.config.set(Filters.compile(initial, limiter, upstreams, metrics, store, jwt).withGeneration(1)
-                .withServerTls(ServerTls.context(initial.server().tls())));
+                .withServerTls(ServerTls.context(initial.server().tls(), initial.server().h2OverTls())));
         caches.committed(initial, store);
         limiter.retain(RateLimitPolicies.of(initial).all());
         this.configStatus = new ConfigStatus(1, Instant.now(), initial.operations().sourceSha256(), null, null);
@@ -348,7 +348,7 @@ public final class GatehouseServer implements AutoCloseable {
             store = caches.storeFor(next);
             compiled = Filters.compile(next, nextLimiter, upstreams, metrics, store, jwt)
                     .withGeneration(generation)
-                    .withServerTls(ServerTls.context(nextServer.tls()));
+                    .withServerTls(ServerTls.context(nextServer.tls(), nextServer.h2OverTls()));
             pools.prepareTls(addresses(compiled));
         } catch (RuntimeException e) {
             if (store != null && store != caches.current()) {

@@ -27,7 +27,8 @@ import java.time.Instant;
 
 /**
  * TLS on the client listener: the context built from {@code server.tls} (OpenSSL through netty-tcnative when it
- * loads on this machine, the JDK's provider otherwise; ALPN offers {@code http/1.1}), and the first handler of a
+ * loads on this machine, the JDK's provider otherwise; ALPN offers {@code h2} when HTTP/2 is on, and
+ * {@code http/1.1}), and the first handler of a
  * connection, which tells a TLS client from a plain-HTTP one by its first bytes. A TLS client gets the
  * {@link SslHandler}, with the handshake timeout; a plain-HTTP request is answered {@code 400} in plain text and the
  * connection closed, rather than left to a TLS alert the client cannot read.
@@ -54,6 +55,11 @@ final class ServerTls {
      * failure is an {@link IllegalStateException} naming the certificate, and changes nothing.
      */
     static SslContext context(TlsConfig tls) {
+        return context(tls, false);
+    }
+
+    /** As {@link #context(TlsConfig)}; with {@code h2}, ALPN offers {@code h2} before {@code http/1.1}. */
+    static SslContext context(TlsConfig tls, boolean h2) {
         if (tls == null) {
             return null;
         }
@@ -65,7 +71,8 @@ final class ServerTls {
                     .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
                             ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
                             ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
-                            ApplicationProtocolNames.HTTP_1_1))
+                            h2 ? new String[]{ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1}
+                                    : new String[]{ApplicationProtocolNames.HTTP_1_1}))
                     .build();
         } catch (SSLException | RuntimeException e) {
             throw new IllegalStateException("server.tls: cannot use " + tls.cert() + " with " + tls.key() + ": "
