@@ -182,6 +182,40 @@ class Http2IT {
     }
 
     @Test
+    void shutdownLetsAnOpenStreamFinish() throws Exception {
+        java.util.concurrent.CountDownLatch arrived = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch answer = new java.util.concurrent.CountDownLatch(1);
+        startTls((request, connection) -> {
+            arrived.countDown();
+            if (answer.await(30, TimeUnit.SECONDS)) {
+                connection.respond(200, "finished during the drain");
+            }
+        });
+        // curl, not the JDK's client: before JDK 21 that one fails every open stream on any GOAWAY, graceful or not.
+        Process curl = new ProcessBuilder("curl", "-s", "--max-time", "30", "--http2", "--cacert",
+                CA.writeAuthority(dir).toString(), "-w", "\n%{http_code} %{http_version}", "-H", "X-API-Key: " + KEY,
+                uri("/api/slow").toString()).redirectErrorStream(true).start();
+        assertThat(arrived.await(30, TimeUnit.SECONDS)).isTrue();
+        java.util.concurrent.atomic.AtomicInteger cut = new java.util.concurrent.atomic.AtomicInteger(-1);
+        Thread shutdown = new Thread(() -> cut.set(gateway.gateway().server().shutdown(Duration.ofSeconds(20))));
+        shutdown.start();
+        // The listener stops accepting first; the open stream is still served.
+        Await.until(WAIT, "the listener to stop accepting", () -> {
+            try (java.net.Socket probe = new java.net.Socket("127.0.0.1", gateway.gateway().port())) {
+                return false;
+            } catch (java.io.IOException refused) {
+                return true;
+            }
+        });
+        answer.countDown();
+        String out = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(curl.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(out).isEqualTo("finished during the drain\n200 2");
+        shutdown.join(WAIT.toMillis());
+        assertThat(cut.get()).as("connections cut at the deadline").isZero();
+    }
+
+    @Test
     void h2cByPriorKnowledgeWhenEnabledAndHttp11BesideIt() throws Exception {
         gateway = GatewayFixture.withBackend(TestBackend.ok("cleartext h2"))
                 .start(url -> GatewayYaml.standard().server("h2c: true").route("/api", url));
