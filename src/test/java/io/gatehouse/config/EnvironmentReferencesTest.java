@@ -199,7 +199,8 @@ class EnvironmentReferencesTest {
                 "gateway.yaml:2:3: unknown key '${KEY}'; allowed keys are host, port, io_threads, idle_timeout,"
                         + " shutdown_timeout, max_request_line, max_header_size, max_headers, max_chunk_size,"
                         + " header_timeout, body_timeout, write_timeout, max_connections,"
-                        + " max_requests_per_connection, transport, watch_config, tls (at /server/${KEY})");
+                        + " max_requests_per_connection, transport, watch_config, tls, http2, h2c,"
+                        + " http2_max_streams (at /server/${KEY})");
     }
 
     @Test
