@@ -39,10 +39,10 @@ public final class BackendForwarder implements Forwarder {
     public void forward(Exchange exchange, HttpRequest request, boolean complete) {
         if (clientAddress == null) {
             clientAddress = UpstreamRequest.peerAddress(client.channel().remoteAddress());
-            // An HTTP/2 stream's TLS is its connection's.
-            io.netty.channel.Channel connection = client.channel().parent() != null
-                    ? client.channel().parent() : client.channel();
-            secure = connection.pipeline().get(io.netty.handler.ssl.SslHandler.class) != null;
+            // An HTTP/2 stream's TLS is its connection's, its parent (an accepted socket's parent is the listener).
+            io.netty.channel.Channel parent = client.channel().parent();
+            secure = client.pipeline().get(io.netty.handler.ssl.SslHandler.class) != null
+                    || parent != null && parent.pipeline().get(io.netty.handler.ssl.SslHandler.class) != null;
         }
         upstreamRequest = new UpstreamRequest(client, clientAddress, secure, exchange, request, pools, timer,
                 complete, clientSwitch);
