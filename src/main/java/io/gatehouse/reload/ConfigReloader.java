@@ -232,7 +232,11 @@ public final class ConfigReloader implements AutoCloseable {
             return refused(asked, "read:" + e.getMessage(), e.getMessage());
         }
         String sha = ConfigLoader.sha256(text);
-        if (sha.equals(target.runningSha256())) {
+        boolean renewable = asked && target.readsOtherFiles();
+        if (sha.equals(target.runningSha256()) && renewable) {
+            LOG.info("reload on {}: {} is unchanged; reading the certificate, key and key-set files it names again",
+                    by, file);
+        } else if (sha.equals(target.runningSha256())) {
             lastRefused = null;
             target.unchanged();
             if (asked) {

@@ -23,6 +23,15 @@ public interface Reloadable {
     /** {@code next} did not validate ({@code message}: the loader's lines); record it, change nothing else. */
     void refused(String message);
 
+    /**
+     * Whether the running config reads files of its own besides the config file (TLS certificate and key, an
+     * upstream's CA, a {@code jwks_file}): an explicit reload then reads them again even when the config file is
+     * unchanged, since they may have been renewed.
+     */
+    default boolean readsOtherFiles() {
+        return false;
+    }
+
     /** A trigger found the file unchanged; counted, nothing else. */
     default void unchanged() {
     }

@@ -503,6 +503,14 @@ public final class GatehouseServer implements AutoCloseable {
             }
 
             @Override
+            public boolean readsOtherFiles() {
+                GatewayConfig running = config.get().config();
+                return running.server().tls() != null
+                        || running.allUpstreams().stream().anyMatch(u -> u.tls().caFile() != null)
+                        || running.auth().jwt().values().stream().anyMatch(p -> p.jwksFile() != null);
+            }
+
+            @Override
             public long generation() {
                 return configStatus.generation();
             }

@@ -52,8 +52,13 @@ class Http2AbuseIT {
     }
 
     private Channel connect(CompletableFuture<Long> goAway) throws InterruptedException {
-        gateway = GatewayFixture.withBackend(TestBackend.ok("ok"))
-                .start(url -> GatewayYaml.standard().server("h2c: true").route("/api", url));
+        gateway = GatewayFixture.withBackend((request, connection) -> {
+            if (request.target().startsWith("/api/reset/")) {
+                connection.awaitPeerClose(java.time.Duration.ofSeconds(30)); // held until the client resets it
+            } else {
+                connection.respond(200, "ok");
+            }
+        }).start(url -> GatewayYaml.standard().server("h2c: true").route("/api", url, "max_body: 1KiB"));
         return new Bootstrap().group(group).channel(NioSocketChannel.class)
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
@@ -92,7 +97,8 @@ class Http2AbuseIT {
                 break; // the gateway closed the connection: what this test waits for
             }
             Http2StreamChannel stream = opened.getNow();
-            stream.write(new DefaultHttp2HeadersFrame(get("/api/" + i), true));
+            // Open (its request body still to come) until reset: every RST_STREAM reaches the gateway.
+            stream.write(new DefaultHttp2HeadersFrame(get("/api/reset/" + i), false));
             stream.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.CANCEL));
         }
         assertThat(goAway.get(20, TimeUnit.SECONDS)).isEqualTo(Http2Error.ENHANCE_YOUR_CALM.code());
@@ -118,6 +124,78 @@ class Http2AbuseIT {
         stream.writeAndFlush(new DefaultHttp2HeadersFrame(get("/api/big").add("x-big", "b".repeat(40 * 1024)), true));
         assertThat(answer.get(20, TimeUnit.SECONDS).status().toString()).isEqualTo("431");
         assertThat(gateway.backend().requests()).isEmpty();
+    }
+
+    /** A stream that records the response status it gets, or -1 when it is reset or closed without one. */
+    private static Http2StreamChannel stream(Channel connection, CompletableFuture<Integer> status)
+            throws InterruptedException {
+        return new Http2StreamChannelBootstrap(connection).handler(new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                if (msg instanceof Http2HeadersFrame headers && headers.headers().status() != null) {
+                    status.complete(Integer.parseInt(headers.headers().status().toString()));
+                }
+                ReferenceCountUtil.release(msg);
+            }
+
+            @Override
+            public void channelInactive(ChannelHandlerContext ctx) {
+                status.complete(-1);
+            }
+        }).open().sync().getNow();
+    }
+
+    @Test
+    void aBodyOverTheRoutesLimitIs413AndNeverForwarded() throws Exception {
+        Channel connection = connect(new CompletableFuture<>());
+        CompletableFuture<Integer> declared = new CompletableFuture<>();
+        Http2StreamChannel first = stream(connection, declared);
+        first.write(new DefaultHttp2HeadersFrame(post("/api/upload", 4096), false));
+        first.writeAndFlush(new io.netty.handler.codec.http2.DefaultHttp2DataFrame(
+                io.netty.buffer.Unpooled.wrappedBuffer(new byte[4096]), true));
+        assertThat(declared.get(20, TimeUnit.SECONDS)).isEqualTo(413);
+        // Without a content-length, the body grows past the limit as DATA frames: the stream ends there.
+        CompletableFuture<Integer> streamed = new CompletableFuture<>();
+        Http2StreamChannel second = stream(connection, streamed);
+        second.write(new DefaultHttp2HeadersFrame(post("/api/upload", -1), false));
+        for (int i = 0; i < 4; i++) {
+            second.write(new io.netty.handler.codec.http2.DefaultHttp2DataFrame(
+                    io.netty.buffer.Unpooled.wrappedBuffer(new byte[512]), false));
+        }
+        second.writeAndFlush(new io.netty.handler.codec.http2.DefaultHttp2DataFrame(
+                io.netty.buffer.Unpooled.wrappedBuffer(new byte[512]), true));
+        assertThat(streamed.get(20, TimeUnit.SECONDS)).isIn(413, -1);
+        assertThat(gateway.backend().requests().stream().filter(r -> "4096".equals(r.header("Content-Length"))))
+                .as("the declared 4 KiB body was never forwarded").isEmpty();
+    }
+
+    @Test
+    void dataThatContradictsTheContentLengthIsAStreamErrorAndNeverACompleteRequest() throws Exception {
+        Channel connection = connect(new CompletableFuture<>());
+        CompletableFuture<Integer> status = new CompletableFuture<>();
+        Http2StreamChannel stream = stream(connection, status);
+        // content-length: 10, then DATA with a second request behind those 10 bytes: forwarded as it came, the
+        // backend would read that request as its own.
+        byte[] data = "0123456789GET /api/smuggled HTTP/1.1\r\nHost: gw\r\n\r\n"
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        stream.write(new DefaultHttp2HeadersFrame(post("/api/smuggle", 10), false));
+        stream.writeAndFlush(new io.netty.handler.codec.http2.DefaultHttp2DataFrame(
+                io.netty.buffer.Unpooled.wrappedBuffer(data), true));
+        assertThat(status.get(20, TimeUnit.SECONDS)).as("reset, or an error status; never a 200").isNotEqualTo(200);
+        // A later request on the same connection shows the backend has seen everything it will see.
+        CompletableFuture<Integer> after = new CompletableFuture<>();
+        stream(connection, after).writeAndFlush(new DefaultHttp2HeadersFrame(get("/api/after"), true));
+        assertThat(after.get(20, TimeUnit.SECONDS)).isEqualTo(200);
+        assertThat(gateway.backend().requests()).noneMatch(r -> r.target().equals("/api/smuggled"));
+    }
+
+    private static Http2Headers post(String path, long length) {
+        Http2Headers headers = new DefaultHttp2Headers().method("POST").scheme("http").authority("gw").path(path)
+                .add("x-api-key", KEY);
+        if (length >= 0) {
+            headers.addLong("content-length", length);
+        }
+        return headers;
     }
 
     /** What a stream of the abusive client receives: dropped. */

@@ -157,9 +157,31 @@ class TlsIT {
         assertThat(servedCertificate().getSubjectX500Principal().getName()).isEqualTo("CN=gateway-two");
     }
 
+    @Test
+    void aRenewedCertificateIsServedAfterAnExplicitReloadOfAnUnchangedConfig() throws Exception {
+        TestCertificates.write(CA.leaf("before-renewal"), dir, "one");
+        String yaml = GatewayYaml.standard().server("watch_config: false")
+                .server(TestCertificates.serverLines(dir, "one")).route("/api", "http://127.0.0.1:9").build();
+        Path file = java.nio.file.Files.writeString(dir.resolve("gateway.yaml"), yaml);
+        try (io.gatehouse.testing.TestGateway renewed = io.gatehouse.testing.TestGateway.start(yaml)) {
+            assertThat(servedCertificate(renewed.port()).getSubjectX500Principal().getName())
+                    .isEqualTo("CN=before-renewal");
+            // certbot's renewal: new files under the same names; gateway.yaml itself does not change.
+            TestCertificates.write(CA.leaf("after-renewal"), dir, "one");
+            var outcome = renewed.server().reloadFrom(file).request("SIGHUP").get(20, TimeUnit.SECONDS);
+            assertThat(outcome.result()).isEqualTo(io.gatehouse.reload.ReloadOutcome.Result.SUCCESS);
+            assertThat(servedCertificate(renewed.port()).getSubjectX500Principal().getName())
+                    .isEqualTo("CN=after-renewal");
+        }
+    }
+
     private X509Certificate servedCertificate() throws Exception {
+        return servedCertificate(gateway.gateway().port());
+    }
+
+    private X509Certificate servedCertificate(int port) throws Exception {
         try (SSLSocket socket = (SSLSocket) CA.clientContext().getSocketFactory()
-                .createSocket("127.0.0.1", gateway.gateway().port())) {
+                .createSocket("127.0.0.1", port)) {
             socket.setSoTimeout((int) WAIT.toMillis());
             socket.startHandshake();
             return (X509Certificate) socket.getSession().getPeerCertificates()[0];
