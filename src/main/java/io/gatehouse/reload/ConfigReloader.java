@@ -66,6 +66,10 @@ public final class ConfigReloader implements AutoCloseable {
     private String lastRefused;
     private String lastError;
     private AutoCloseable watcher;
+    /** While watching: the look at the other files the config names. */
+    private ScheduledFuture<?> otherFilesPoll;
+    private java.util.Map<Path, String> otherStamps = java.util.Map.of();
+    private boolean otherFilesChanging;
     private final Watching watching;
 
     /** Starts the watch of a file; {@link ConfigWatcher#start} but in tests. */
@@ -232,7 +236,7 @@ public final class ConfigReloader implements AutoCloseable {
             return refused(asked, "read:" + e.getMessage(), e.getMessage());
         }
         String sha = ConfigLoader.sha256(text);
-        boolean renewable = asked && target.readsOtherFiles();
+        boolean renewable = asked && !target.otherFiles().isEmpty();
         if (sha.equals(target.runningSha256()) && renewable) {
             LOG.info("reload on {}: {} is unchanged; reading the certificate, key and key-set files it names again",
                     by, file);
@@ -297,6 +301,14 @@ public final class ConfigReloader implements AutoCloseable {
 
     /** Starts or stops the watch; on the config thread. */
     private void watch(boolean on) {
+        if (on && otherFilesPoll == null) {
+            otherStamps = stamps(target.otherFiles());
+            otherFilesPoll = thread.scheduleWithFixedDelay(this::lookAtOtherFiles, POLL.toNanos(), POLL.toNanos(),
+                    TimeUnit.NANOSECONDS);
+        } else if (!on && otherFilesPoll != null) {
+            otherFilesPoll.cancel(false);
+            otherFilesPoll = null;
+        }
         if (on && watcher == null) {
             try {
                 watcher = watching.start(file, this::fileChanged);
@@ -322,6 +334,38 @@ public final class ConfigReloader implements AutoCloseable {
             }
             watcher = null;
         }
+    }
+
+    /**
+     * Every {@link #POLL}, on the config thread: the certificate, key and key-set files the running config names.
+     * A change is acted on once a look finds them as the one before (certbot writes the certificate and the key one
+     * after the other), as an explicit reload, which reads them again.
+     */
+    private void lookAtOtherFiles() {
+        java.util.Map<Path, String> now = stamps(target.otherFiles());
+        boolean sameFiles = now.keySet().equals(otherStamps.keySet());
+        if (!now.equals(otherStamps)) {
+            otherStamps = now;
+            // A reload that names other files is not a change of theirs: only a change of the same files counts.
+            otherFilesChanging = sameFiles;
+        } else if (otherFilesChanging) {
+            otherFilesChanging = false;
+            request("a change of " + String.join(", ", now.keySet().stream().map(Path::toString).toList()));
+        }
+    }
+
+    private static java.util.Map<Path, String> stamps(java.util.List<Path> files) {
+        java.util.Map<Path, String> stamps = new java.util.LinkedHashMap<>();
+        for (Path file : files) {
+            try {
+                Path real = file.toRealPath();
+                stamps.put(file, real + "|" + java.nio.file.Files.getLastModifiedTime(real).toMillis() + "|"
+                        + java.nio.file.Files.size(real));
+            } catch (IOException e) {
+                stamps.put(file, "unreadable");
+            }
+        }
+        return stamps;
     }
 
     /** How often {@link FilePoll} looks. */
@@ -384,7 +428,10 @@ public final class ConfigReloader implements AutoCloseable {
             }
         }
         try {
-            thread.submit(this::closeWatcher).get(5, TimeUnit.SECONDS);
+            thread.submit(() -> {
+                closeWatcher();
+                watch(false);
+            }).get(5, TimeUnit.SECONDS);
         } catch (Exception e) {
             LOG.debug("stopping the config watch: {}", e.toString());
         }

@@ -24,12 +24,12 @@ public interface Reloadable {
     void refused(String message);
 
     /**
-     * Whether the running config reads files of its own besides the config file (TLS certificate and key, an
-     * upstream's CA, a {@code jwks_file}): an explicit reload then reads them again even when the config file is
-     * unchanged, since they may have been renewed.
+     * The files the running config reads besides the config file (TLS certificate and key, an upstream's CA, a
+     * {@code jwks_file}): an explicit reload reads them again even when the config file is unchanged, and while
+     * the config is watched a change to one of them is a reload, since a renewal changes them and not the config.
      */
-    default boolean readsOtherFiles() {
-        return false;
+    default java.util.List<java.nio.file.Path> otherFiles() {
+        return java.util.List.of();
     }
 
     /** A trigger found the file unchanged; counted, nothing else. */

@@ -329,8 +329,8 @@ public final class ExchangeHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof IOException) {
-            // A client that resets or vanishes is routine traffic, not a gateway fault.
+        if (cause instanceof IOException || cause instanceof io.netty.handler.codec.http2.Http2Exception) {
+            // A client that resets, vanishes or breaks HTTP/2 on its stream is routine traffic, not a gateway fault.
             LOG.debug("client connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
         } else {
             LOG.warn("client connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());

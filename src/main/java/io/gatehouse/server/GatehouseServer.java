@@ -15,6 +15,7 @@ import io.gatehouse.pipeline.Filters;
 import io.gatehouse.cache.CacheRegistry;
 import io.gatehouse.cache.HttpCache;
 import io.gatehouse.config.GatewayConfig;
+import io.gatehouse.config.JwtProviderConfig;
 import io.gatehouse.config.ServerConfig;
 import io.gatehouse.proxy.BackendPools;
 import io.gatehouse.reload.ConfigReloader;
@@ -503,11 +504,18 @@ public final class GatehouseServer implements AutoCloseable {
             }
 
             @Override
-            public boolean readsOtherFiles() {
+            public java.util.List<java.nio.file.Path> otherFiles() {
                 GatewayConfig running = config.get().config();
-                return running.server().tls() != null
-                        || running.allUpstreams().stream().anyMatch(u -> u.tls().caFile() != null)
-                        || running.auth().jwt().values().stream().anyMatch(p -> p.jwksFile() != null);
+                java.util.List<java.nio.file.Path> files = new java.util.ArrayList<>();
+                if (running.server().tls() != null) {
+                    files.add(running.server().tls().cert());
+                    files.add(running.server().tls().key());
+                }
+                running.allUpstreams().stream().map(u -> u.tls().caFile()).filter(java.util.Objects::nonNull)
+                        .forEach(files::add);
+                running.auth().jwt().values().stream().map(JwtProviderConfig::jwksFile)
+                        .filter(java.util.Objects::nonNull).forEach(files::add);
+                return files;
             }
 
             @Override

@@ -94,6 +94,7 @@ final class Http2Connections {
                 initializer.http2Stream(stream.pipeline(), server);
             }
         }));
+        pipeline.addLast("h2-errors", ConnectionErrors.INSTANCE);
         // Frames for every stream arrive on the connection; the streams pace themselves.
         channel.config().setAutoRead(true);
     }
@@ -196,6 +197,26 @@ final class Http2Connections {
             full.release();
             ctx.fireChannelRead(head);
             ctx.fireChannelRead(end);
+        }
+    }
+
+    /**
+     * The last handler of an HTTP/2 connection: a protocol error is the frame codec's to answer (a GOAWAY, or a reset
+     * stream); here errors are logged without a stack trace, and one that is not HTTP/2's (an I/O failure) closes.
+     */
+    @ChannelHandler.Sharable
+    private static final class ConnectionErrors extends ChannelInboundHandlerAdapter {
+        static final ConnectionErrors INSTANCE = new ConnectionErrors();
+        private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Http2Connections.class);
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            LOG.debug("HTTP/2 connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+            // The codec passes a protocol error on before it answers it (GOAWAY with the error's code, then the
+            // close): closing here first would send a GOAWAY that says nothing went wrong.
+            if (!(cause instanceof io.netty.handler.codec.http2.Http2Exception)) {
+                ctx.close();
+            }
         }
     }
 

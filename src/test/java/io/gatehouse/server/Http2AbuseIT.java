@@ -101,8 +101,12 @@ class Http2AbuseIT {
             stream.write(new DefaultHttp2HeadersFrame(get("/api/reset/" + i), false));
             stream.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.CANCEL));
         }
-        assertThat(goAway.get(20, TimeUnit.SECONDS)).isEqualTo(Http2Error.ENHANCE_YOUR_CALM.code());
-        assertThat(connection.closeFuture().await(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(connection.closeFuture().await(20, TimeUnit.SECONDS)).as("the gateway closed the connection").isTrue();
+        // The GOAWAY can be lost: closing on a client that is still writing resets the socket, which discards
+        // what the client had not read yet. When it arrives, it says why.
+        if (goAway.isDone()) {
+            assertThat(goAway.get()).isEqualTo(Http2Error.ENHANCE_YOUR_CALM.code());
+        }
         assertThat(gateway.backend().requests().size()).as("requests that reached the backend").isLessThan(400);
     }
 

@@ -175,6 +175,28 @@ class TlsIT {
         }
     }
 
+    @Test
+    void aRenewedCertificateIsServedOnceItsFilesChangeWhileTheConfigIsWatched() throws Exception {
+        TestCertificates.write(CA.leaf("before-renewal"), dir, "one");
+        String yaml = GatewayYaml.standard().server(TestCertificates.serverLines(dir, "one"))
+                .route("/api", "http://127.0.0.1:9").build();
+        Path file = java.nio.file.Files.writeString(dir.resolve("gateway.yaml"), yaml);
+        try (io.gatehouse.testing.TestGateway renewed = io.gatehouse.testing.TestGateway.start(yaml)) {
+            renewed.server().reloadFrom(file);
+            assertThat(servedCertificate(renewed.port()).getSubjectX500Principal().getName())
+                    .isEqualTo("CN=before-renewal");
+            TestCertificates.write(CA.leaf("after-renewal"), dir, "one");
+            io.gatehouse.testing.Await.until(WAIT, "the renewed certificate served", () -> {
+                try {
+                    return servedCertificate(renewed.port()).getSubjectX500Principal().getName()
+                            .equals("CN=after-renewal");
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            });
+        }
+    }
+
     private X509Certificate servedCertificate() throws Exception {
         return servedCertificate(gateway.gateway().port());
     }
