@@ -502,7 +502,17 @@ class CachingIT {
     @Test
     void aBackendThatCannotBeReachedIsCoveredByAStaleEntryToo() throws Exception {
         assertThat(get("/api/flaky/x", ALICE).bodyText()).isEqualTo("kept");
+        int port = java.net.URI.create(flaky.url()).getPort();
         flaky.close();
+        // The JDK closes a socket that a thread is blocked on only once that thread wakes: until then the backend
+        // can still accept. "Cannot be reached" means refused.
+        io.gatehouse.testing.Await.until(java.time.Duration.ofSeconds(10), "the flaky backend to refuse", () -> {
+            try (java.net.Socket probe = new java.net.Socket("127.0.0.1", port)) {
+                return false;
+            } catch (java.io.IOException refused) {
+                return true;
+            }
+        });
         Response stale = get("/api/flaky/x", ALICE);
         assertThat(stale.status()).isEqualTo(200);
         assertThat(stale.bodyText()).isEqualTo("kept");
