@@ -52,13 +52,20 @@ class Http2AbuseIT {
     }
 
     private Channel connect(CompletableFuture<Long> goAway) throws InterruptedException {
+        return connect(goAway, "h2c: true");
+    }
+
+    private Channel connect(CompletableFuture<Long> goAway, String... serverLines) throws InterruptedException {
         gateway = GatewayFixture.withBackend((request, connection) -> {
             if (request.target().startsWith("/api/reset/")) {
                 connection.awaitPeerClose(java.time.Duration.ofSeconds(30)); // held until the client resets it
+            } else if (request.target().startsWith("/api/slow-upload")) {
+                request.body(); // an upload endpoint: the answer comes after the body, which never does
+                connection.respond(200, "ok");
             } else {
                 connection.respond(200, "ok");
             }
-        }).start(url -> GatewayYaml.standard().server("h2c: true").route("/api", url, "max_body: 1KiB"));
+        }).start(url -> GatewayYaml.standard().server(serverLines).route("/api", url, "max_body: 1KiB"));
         return new Bootstrap().group(group).channel(NioSocketChannel.class)
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
@@ -191,6 +198,21 @@ class Http2AbuseIT {
         stream(connection, after).writeAndFlush(new DefaultHttp2HeadersFrame(get("/api/after"), true));
         assertThat(after.get(20, TimeUnit.SECONDS)).isEqualTo(200);
         assertThat(gateway.backend().requests()).noneMatch(r -> r.target().equals("/api/smuggled"));
+    }
+
+    @Test
+    void aStreamWhoseBodyStopsComingIsEndedByTheBodyTimeout() throws Exception {
+        Channel connection = connect(new CompletableFuture<>(), "h2c: true", "body_timeout: 300ms");
+        CompletableFuture<Integer> status = new CompletableFuture<>();
+        long start = System.nanoTime();
+        // A body is announced and never sent: the slowloris of HTTP/2, one stream at a time.
+        stream(connection, status).writeAndFlush(new DefaultHttp2HeadersFrame(post("/api/slow-upload", 100), false));
+        assertThat(status.get(20, TimeUnit.SECONDS)).isIn(408, -1);
+        assertThat(java.time.Duration.ofNanos(System.nanoTime() - start)).isLessThan(java.time.Duration.ofSeconds(10));
+        // The connection itself is still good for other streams.
+        CompletableFuture<Integer> other = new CompletableFuture<>();
+        stream(connection, other).writeAndFlush(new DefaultHttp2HeadersFrame(get("/api/other"), true));
+        assertThat(other.get(20, TimeUnit.SECONDS)).isEqualTo(200);
     }
 
     private static Http2Headers post(String path, long length) {
