@@ -108,8 +108,32 @@ public final class BackendTrust {
         return pattern.equals(name);
     }
 
+    /** A backend connection is a client: it has no client certificates to judge. */
+    private abstract static class ServerOnly extends X509ExtendedTrustManager {
+        private static CertificateException noClients() {
+            return new CertificateException("a backend connection has no client to trust");
+        }
+
+        @Override
+        public final void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+                throws CertificateException {
+            throw noClients();
+        }
+
+        @Override
+        public final void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+                throws CertificateException {
+            throw noClients();
+        }
+
+        @Override
+        public final void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            throw noClients();
+        }
+    }
+
     /** The chain by the JDK's PKIX checks, then the name by {@link #names}. */
-    private static final class Checking extends X509ExtendedTrustManager {
+    private static final class Checking extends ServerOnly {
         private final X509TrustManager chain;
         private final String serverName;
 
@@ -150,30 +174,13 @@ public final class BackendTrust {
         }
 
         @Override
-        public void checkClientTrusted(X509Certificate[] certificates, String authType, SSLEngine engine)
-                throws CertificateException {
-            throw new CertificateException("a backend connection has no client to trust");
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] certificates, String authType, Socket socket)
-                throws CertificateException {
-            throw new CertificateException("a backend connection has no client to trust");
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] certificates, String authType) throws CertificateException {
-            throw new CertificateException("a backend connection has no client to trust");
-        }
-
-        @Override
         public X509Certificate[] getAcceptedIssuers() {
             return chain.getAcceptedIssuers();
         }
     }
 
     /** {@code verify: false}. */
-    private static final class Accepting extends X509ExtendedTrustManager {
+    private static final class Accepting extends ServerOnly {
         @Override
         public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
         }
@@ -184,23 +191,6 @@ public final class BackendTrust {
 
         @Override
         public void checkServerTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-                throws CertificateException {
-            throw new CertificateException("a backend connection has no client to trust");
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
-                throws CertificateException {
-            throw new CertificateException("a backend connection has no client to trust");
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-            throw new CertificateException("a backend connection has no client to trust");
         }
 
         @Override

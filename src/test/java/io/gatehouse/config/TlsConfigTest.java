@@ -13,7 +13,6 @@ import java.util.Base64;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 /** {@code server.tls}: its files read and checked at load, and every way they can be wrong. */
 class TlsConfigTest {
@@ -41,12 +40,7 @@ class TlsConfigTest {
     }
 
     private static List<String> problems(String yaml) {
-        try {
-            parse(yaml);
-        } catch (ConfigException e) {
-            return e.problems();
-        }
-        return fail("expected a ConfigException for:\n" + yaml);
+        return ConfigProblems.of(yaml);
     }
 
     private Path file(String name, String text) throws Exception {

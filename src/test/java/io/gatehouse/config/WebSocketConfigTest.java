@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 /** {@code routes[].websocket} and {@code routes[].websocket_idle_timeout}. */
 class WebSocketConfigTest {
@@ -16,12 +15,7 @@ class WebSocketConfigTest {
     }
 
     private static List<String> problems(String yaml) {
-        try {
-            parse(yaml);
-        } catch (ConfigException e) {
-            return e.problems();
-        }
-        return fail("expected a ConfigException for:\n" + yaml);
+        return ConfigProblems.of(yaml);
     }
 
     @Test
