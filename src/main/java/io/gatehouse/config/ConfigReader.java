@@ -207,24 +207,8 @@ final class ConfigReader {
         s.rejectUnknownKeys();
         java.nio.file.Path certPath = tlsPath(certNode, "cert");
         java.nio.file.Path keyPath = tlsPath(keyNode, "key");
-        List<java.security.cert.X509Certificate> chain = null;
-        java.security.PrivateKey key = null;
-        if (certPath != null) {
-            String pem = tlsFile(certNode, "cert", certPath);
-            try {
-                chain = pem == null ? null : PemFiles.certificates(pem);
-            } catch (IllegalArgumentException e) {
-                problems.at(certNode, "cert " + certPath + " " + e.getMessage());
-            }
-        }
-        if (keyPath != null) {
-            String pem = tlsFile(keyNode, "key", keyPath);
-            try {
-                key = pem == null ? null : PemFiles.privateKey(pem);
-            } catch (IllegalArgumentException e) {
-                problems.at(keyNode, "key " + keyPath + " " + e.getMessage());
-            }
-        }
+        List<java.security.cert.X509Certificate> chain = pem(certNode, "cert", certPath, PemFiles::certificates);
+        java.security.PrivateKey key = pem(keyNode, "key", keyPath, PemFiles::privateKey);
         if (chain == null || key == null || protocols.isEmpty()
                 || !TlsConfig.ALLOWED_PROTOCOLS.containsAll(protocols)) {
             return null;
@@ -245,6 +229,21 @@ final class ConfigReader {
             return java.nio.file.Path.of(text);
         } catch (java.nio.file.InvalidPathException e) {
             problems.at(node, label + " is not a valid file name");
+            return null;
+        }
+    }
+
+    /** The PEM file {@code file} read and parsed by {@code parse}; null (with the problem reported) when it fails. */
+    private <T> T pem(YamlNode node, String label, java.nio.file.Path file,
+                      java.util.function.Function<String, T> parse) {
+        String text = file == null ? null : tlsFile(node, label, file);
+        if (text == null) {
+            return null;
+        }
+        try {
+            return parse.apply(text);
+        } catch (IllegalArgumentException e) {
+            problems.at(node, label + " " + file + " " + e.getMessage());
             return null;
         }
     }
@@ -1475,16 +1474,8 @@ final class ConfigReader {
                 return new BackendTlsConfig(List.of(), null, serverName, verify);
             }
             java.nio.file.Path caPath = tlsPath(caNode, "ca");
-            String pem = caPath == null ? null : tlsFile(caNode, "ca", caPath);
-            if (pem == null) {
-                return null;
-            }
-            try {
-                return new BackendTlsConfig(PemFiles.certificates(pem), caPath, serverName, verify);
-            } catch (IllegalArgumentException e) {
-                problems.at(caNode, "ca " + caPath + " " + e.getMessage());
-                return null;
-            }
+            List<java.security.cert.X509Certificate> ca = pem(caNode, "ca", caPath, PemFiles::certificates);
+            return ca == null ? null : new BackendTlsConfig(ca, caPath, serverName, verify);
         }
 
         private static boolean isHostName(String name) {

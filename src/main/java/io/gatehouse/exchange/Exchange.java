@@ -76,8 +76,11 @@ public final class Exchange {
         this.clientHttp10 = !request.protocolVersion().isKeepAliveDefault();
         this.origin = request.headers().get(HttpHeaderNames.ORIGIN);
         this.declaredLength = declaredLength(request);
-        this.h2cUpgrade = request.headers().containsValue(HttpHeaderNames.UPGRADE, "h2c", true);
-        this.websocketUpgrade = request.headers().containsValue(HttpHeaderNames.UPGRADE, "websocket", true)
+        // Most requests have no Upgrade header: one look for it, the value scans only when there is one.
+        boolean upgrade = request.headers().contains(HttpHeaderNames.UPGRADE);
+        this.h2cUpgrade = upgrade && request.headers().containsValue(HttpHeaderNames.UPGRADE, "h2c", true);
+        this.websocketUpgrade = upgrade
+                && request.headers().containsValue(HttpHeaderNames.UPGRADE, "websocket", true)
                 && request.headers().containsValue(HttpHeaderNames.CONNECTION, "upgrade", true);
         this.headerCount = request.headers().size();
         this.requestId = RequestIds.next();

@@ -51,14 +51,10 @@ final class ServerTls {
     }
 
     /**
-     * The context for {@code tls}, or null for cleartext. Call off the event loops (at start and on reload); a
+     * The context for {@code tls}, or null for cleartext; with {@code h2}, ALPN offers {@code h2} before
+     * {@code http/1.1}. Call off the event loops (at start and on reload); a
      * failure is an {@link IllegalStateException} naming the certificate, and changes nothing.
      */
-    static SslContext context(TlsConfig tls) {
-        return context(tls, false);
-    }
-
-    /** As {@link #context(TlsConfig)}; with {@code h2}, ALPN offers {@code h2} before {@code http/1.1}. */
     static SslContext context(TlsConfig tls, boolean h2) {
         if (tls == null) {
             return null;

@@ -215,6 +215,19 @@ class Http2AbuseIT {
         assertThat(other.get(20, TimeUnit.SECONDS)).isEqualTo(200);
     }
 
+    @Test
+    void aConnectionWithNoOpenStreamIsClosedAfterTheIdleTimeout() throws Exception {
+        CompletableFuture<Long> goAway = new CompletableFuture<>();
+        Channel connection = connect(goAway, "h2c: true", "idle_timeout: 300ms");
+        CompletableFuture<Integer> status = new CompletableFuture<>();
+        stream(connection, status).writeAndFlush(new DefaultHttp2HeadersFrame(get("/api/once"), true));
+        assertThat(status.get(20, TimeUnit.SECONDS)).isEqualTo(200);
+        long start = System.nanoTime();
+        assertThat(connection.closeFuture().await(20, TimeUnit.SECONDS)).as("closed when idle").isTrue();
+        assertThat(java.time.Duration.ofNanos(System.nanoTime() - start)).isLessThan(java.time.Duration.ofSeconds(10));
+        assertThat(goAway.get(5, TimeUnit.SECONDS)).isEqualTo(Http2Error.NO_ERROR.code());
+    }
+
     private static Http2Headers post(String path, long length) {
         Http2Headers headers = new DefaultHttp2Headers().method("POST").scheme("http").authority("gw").path(path)
                 .add("x-api-key", KEY);
